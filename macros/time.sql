@@ -1,0 +1,53 @@
+{#- Time arithmetic of contract section 2, in one place so every engine gives the same dates. -#}
+
+{#- The run's as-of date: the `as_of_date` var ("today" = the date of the run). -#}
+{% macro as_of_date() -%}
+    {%- set value = var('as_of_date') -%}
+    {%- if value in (none, '', 'today') -%}current_date{%- else -%}cast('{{ value }}' as date){%- endif -%}
+{%- endmacro %}
+
+{#- The N-year anniversary of a date, `date + interval N year` (29 February → 28 February). -#}
+{% macro anniversary(date_expr, years_expr) -%}
+    {{ return(adapter.dispatch('anniversary')(date_expr, years_expr)) }}
+{%- endmacro %}
+
+{% macro default__anniversary(date_expr, years_expr) -%}
+    cast({{ dbt.dateadd('year', years_expr, date_expr) }} as date)
+{%- endmacro %}
+
+{#- Days in [start, end): end − start. -#}
+{% macro days_between(start_expr, end_expr) -%}
+    {{ dbt.datediff(start_expr, end_expr, 'day') }}
+{%- endmacro %}
+
+{#- An appraisal year happens on its 31 December (contract section 2). -#}
+{% macro year_end(year_expr) -%}
+    make_date(cast({{ year_expr }} as integer), 12, 31)
+{%- endmacro %}
+
+{#- A far date standing for "still open": postings and units without an end. -#}
+{% macro open_end() -%}
+    cast('9999-12-31' as date)
+{%- endmacro %}
+
+{#- Active on a date: started on or before it and not ended on or before it. -#}
+{% macro is_active_on(start_expr, end_expr, on_expr) -%}
+    ({{ start_expr }} <= {{ on_expr }} and ({{ end_expr }} is null or {{ end_expr }} > {{ on_expr }}))
+{%- endmacro %}
+
+{#- A 12-digit township code falls under a jurisdiction prefix. -#}
+{% macro in_jurisdiction(code_expr, prefix_expr) -%}
+    (substring({{ code_expr }}, 1, length({{ prefix_expr }})) = {{ prefix_expr }})
+{%- endmacro %}
+
+{#- Accumulated days of merged spans by a date D: the days of [span_start, min(span_end, D)), summed over the
+    spans (contract section 2). Use inside an aggregate over int_postings_merged rows. -#}
+{% macro experience_days(spans, date_expr) -%}
+    coalesce(sum(
+        case
+            when {{ spans }}.span_start < {{ date_expr }}
+                then {{ days_between(spans ~ '.span_start', 'least(' ~ spans ~ '.span_end, ' ~ date_expr ~ ')') }}
+            else 0
+        end
+    ), 0)
+{%- endmacro %}

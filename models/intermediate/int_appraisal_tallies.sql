@@ -1,0 +1,22 @@
+{#- Civil servants' appraisals by appraising township and year: how many were graded (not_graded left out) and
+    how many of those were graded excellent. Years after the as-of date are not judged. -#}
+with appraisals as (select * from {{ ref('stg_appraisals') }}),
+
+people as (select * from {{ ref('stg_people') }}),
+
+final as (
+    select
+        appraisals.township_code,
+        appraisals.appraisal_year,
+        sum(case when appraisals.grade <> 'not_graded' then 1 else 0 end) as graded,
+        sum(case when appraisals.grade = 'excellent' then 1 else 0 end) as excellent,
+        sum(case when appraisals.grade = 'not_graded' then 1 else 0 end) as not_graded,
+        appraisals.appraisal_on,
+    from appraisals
+    inner join people on people.person_id = appraisals.person_id
+    where people.staff_category = 'civil_servant'
+        and appraisals.appraisal_on <= {{ as_of_date() }}
+    group by appraisals.township_code, appraisals.appraisal_year, appraisals.appraisal_on
+)
+
+select * from final

@@ -1,0 +1,5 @@
+with final as (
+    {{ rule_parameters_sql() }}
+)
+
+select * from final

@@ -1,0 +1,5 @@
+with final as (
+    {{ rule_versions_sql() }}
+)
+
+select * from final

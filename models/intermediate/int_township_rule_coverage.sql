@@ -1,0 +1,46 @@
+{#- Whether each rule covers each township on the as-of date (docs/rules.md): a state rule needs an enabled
+    version in force on the as-of date; an event rule, an enabled version in force on some day up to it. -#}
+with townships as (select * from {{ ref('stg_townships') }}),
+
+rules as (select * from {{ ref('rulebook_rules') }}),
+
+township_rules as (
+    select
+        townships.township_code,
+        rules.rule_id,
+        rules.rule_kind,
+    from townships
+    cross join rules
+),
+
+state_versions as {{ in_force_version(none, 'township_rules', 'events.township_code, events.rule_id', 'township_code', as_of_date(), only_enabled=false) }},
+
+first_in_force as (
+    select
+        township_code,
+        rule_id,
+        {{ first_in_force_on('township_rules.rule_id', 'township_rules.township_code') }} as first_in_force_on,
+    from township_rules
+),
+
+final as (
+    select
+        township_rules.township_code,
+        township_rules.rule_id,
+        township_rules.rule_kind,
+        state_versions.version_key as as_of_version_key,
+        case
+            when township_rules.rule_kind = 'state' then coalesce(state_versions.is_version_enabled, false)
+            else coalesce(first_in_force.first_in_force_on <= {{ as_of_date() }}, false)
+        end as is_covered,
+        first_in_force.first_in_force_on,
+    from township_rules
+    left join state_versions
+        on state_versions.township_code = township_rules.township_code
+        and state_versions.rule_id = township_rules.rule_id
+    left join first_in_force
+        on first_in_force.township_code = township_rules.township_code
+        and first_in_force.rule_id = township_rules.rule_id
+)
+
+select * from final

@@ -1,0 +1,37 @@
+{#- Each township × rule on the as-of date: failed, passed or not_covered (docs/rules.md). -#}
+with coverage as (select * from {{ ref('int_township_rule_coverage') }}),
+
+violations as (select * from {{ ref('violations') }}),
+
+rules as (select * from {{ ref('rulebook_rules') }}),
+
+violation_counts as (
+    select
+        township_code,
+        rule_id,
+        count(*) as violations,
+    from violations
+    group by township_code, rule_id
+),
+
+final as (
+    select
+        coverage.township_code,
+        coverage.rule_id,
+        rules.severity,
+        case
+            when violation_counts.violations > 0 then 'failed'
+            when coverage.is_covered then 'passed'
+            else 'not_covered'
+        end as status,
+        cast(coalesce(violation_counts.violations, 0) as integer) as violations,
+        coverage.first_in_force_on,
+        {{ as_of_date() }} as as_of,
+    from coverage
+    inner join rules on rules.rule_id = coverage.rule_id
+    left join violation_counts
+        on violation_counts.township_code = coverage.township_code
+        and violation_counts.rule_id = coverage.rule_id
+)
+
+select * from final

@@ -1,0 +1,43 @@
+{#- Every rule's findings in the columns of contract section 4, with the citation of the parameter row used. -#}
+with
+{% for rule_id in rule_ids() %}
+{{ rule_id | lower }} as (select * from {{ ref('rule_' ~ rule_id | lower) }}),
+{% endfor %}
+
+rules as (select * from {{ ref('rulebook_rules') }}),
+
+parameters as (select * from {{ ref('int_rule_parameters') }}),
+
+townships as (select * from {{ ref('stg_townships') }}),
+
+findings as (
+    {% for rule_id in rule_ids() %}
+    select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on
+    from {{ rule_id | lower }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        findings.rule_id,
+        rules.severity,
+        findings.township_code,
+        findings.person_id,
+        findings.period,
+        townships.county_code,
+        townships.township_name,
+        findings.param_id,
+        findings.observed,
+        findings.limit_value,
+        findings.finding_zh || '（' || parameters.short_citation || '）' as message_zh,
+        parameters.citation,
+        {{ as_of_date() }} as as_of,
+        findings.event_on,
+    from findings
+    inner join rules on rules.rule_id = findings.rule_id
+    left join parameters on parameters.param_id = findings.param_id
+    left join townships on townships.township_code = findings.township_code
+)
+
+select * from final

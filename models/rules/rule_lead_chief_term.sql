@@ -1,0 +1,41 @@
+with chief_postings as (
+    select * from {{ ref('int_chief_postings') }}
+    where end_date is not null and end_date <= {{ as_of_date() }}
+),
+
+facts as (select * from {{ ref('int_township_facts') }}),
+
+judged as {{ in_force_version('LEAD_CHIEF_TERM', 'chief_postings', 'events.posting_id', 'township_code', 'events.end_date') }},
+
+limits as (
+    select
+        judged.*,
+        {{ anniversary('judged.start_date', 'cast(term_years.value as integer)') }} as term_ends_on,
+        term_years.param_id as param_id_used,
+        facts.township_name,
+    from judged
+    {{ join_parameter('term_years', 'judged', 'term_years') }}
+    inner join facts on facts.township_code = judged.township_code
+),
+
+findings as (
+    select
+        {{ violation_columns(
+            'LEAD_CHIEF_TERM',
+            person_id='person_id',
+            observed='end_date',
+            limit_value='term_ends_on',
+            event_on='end_date',
+            param_id='param_id_used',
+            finding_zh="township_name || ' ' || person_id || ' 任' || coalesce(position, '党政正职') || '（' || " ~ txt('start_date') ~ " || ' 起）于 ' || " ~ txt('end_date') ~ " || ' 离任，未任满一届（' || " ~ txt('term_ends_on') ~ " || ' 方满5年），离任原因：' || coalesce(end_reason, '未填')",
+        ) }}
+    from limits
+    where end_date < term_ends_on
+        and coalesce(end_reason, 'other') not in ('retirement', 'dismissal', 'death')
+),
+
+final as (
+    select * from {{ first_per_key('findings') }}
+)
+
+select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on from final

@@ -1,0 +1,36 @@
+with secondments as (select * from {{ ref('int_secondments') }}),
+
+facts as (select * from {{ ref('int_township_facts') }}),
+
+judged as {{ in_force_version('STAFF_SECONDMENT', 'secondments', 'events.posting_id', 'township_code', 'events.start_date') }},
+
+described as (
+    select
+        judged.*,
+        enabled.param_id as param_id_used,
+        facts.township_name,
+        case judged.org_level when 'county' then '县级' when 'city' then '市级' else '省级' end as org_level_zh,
+    from judged
+    {{ join_parameter('enabled', 'judged', 'enabled') }}
+    inner join facts on facts.township_code = judged.township_code
+),
+
+findings as (
+    select
+        {{ violation_columns(
+            'STAFF_SECONDMENT',
+            person_id='person_id',
+            observed='start_date',
+            limit_value="''",
+            event_on='start_date',
+            param_id='param_id_used',
+            finding_zh="township_name || ' 干部 ' || person_id || ' 自 ' || " ~ txt('start_date') ~ " || ' 起被借调到' || org_level_zh || '机关'",
+        ) }}
+    from described
+),
+
+final as (
+    select * from {{ first_per_key('findings') }}
+)
+
+select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on from final

@@ -124,3 +124,17 @@
 {% macro txt(expr) -%}
     cast({{ expr }} as {{ dbt.type_string() }})
 {%- endmacro %}
+
+{#- The Chinese label of an end_reason code, for messages (labels as in warehouse/contract.py END_REASONS). -#}
+{% macro end_reason_zh(expr) -%}
+    case {{ expr }}
+        when 'transfer' then '调动'
+        when 'promotion' then '提拔'
+        when 'resignation' then '辞职'
+        when 'retirement' then '退休'
+        when 'dismissal' then '辞退'
+        when 'death' then '死亡'
+        when 'other' then '其他'
+        else '未填'
+    end
+{%- endmacro %}

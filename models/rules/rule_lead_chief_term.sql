@@ -27,7 +27,7 @@ findings as (
             limit_value='term_ends_on',
             event_on='end_date',
             param_id='param_id_used',
-            finding_zh="township_name || ' ' || person_id || ' 任' || coalesce(position, '党政正职') || '（' || " ~ txt('start_date') ~ " || ' 起）于 ' || " ~ txt('end_date') ~ " || ' 离任，未任满一届（' || " ~ txt('term_ends_on') ~ " || ' 方满5年），离任原因：' || coalesce(end_reason, '未填')",
+            finding_zh="township_name || ' ' || person_id || ' 任' || coalesce(position, '党政正职') || '（' || " ~ txt('start_date') ~ " || ' 起）于 ' || " ~ txt('end_date') ~ " || ' 离任，未任满一届（' || " ~ txt('term_ends_on') ~ " || ' 方满5年），离任原因：' || " ~ end_reason_zh('end_reason') ~ "",
         ) }}
     from limits
     where end_date < term_ends_on

@@ -1,0 +1,64 @@
+"""Shared fixtures: each test session builds the demo warehouse once, in its own temporary files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEMO_DIR = PROJECT_DIR / "demo"
+DEMO_AS_OF = "2026-06-30"
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished `warehouse run`: where its warehouse file and outputs are, and what it printed."""
+
+    db: Path
+    out: Path
+    result: subprocess.CompletedProcess
+
+
+def isolated_env(root: Path) -> dict[str, str]:
+    """Environment for a CLI run whose warehouse, dbt target and logs live under root."""
+    env = dict(os.environ)
+    env.update(
+        WAREHOUSE_DB=str(root / "warehouse.duckdb"),
+        DBT_TARGET_PATH=str(root / "target"),
+        DBT_LOG_PATH=str(root / "logs"),
+        PYTHONIOENCODING="utf-8",
+    )
+    return env
+
+
+def warehouse_cli(*args: str, root: Path, check: bool = False) -> subprocess.CompletedProcess:
+    """Run `python -m warehouse ARGS` as a user would, isolated under root."""
+    result = subprocess.run(
+        [sys.executable, "-m", "warehouse", *args],
+        cwd=root,
+        env=isolated_env(root),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"warehouse {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def run_warehouse(input_dir: Path, root: Path, as_of: str = DEMO_AS_OF) -> Run:
+    root.mkdir(parents=True, exist_ok=True)
+    out = root / "out"
+    result = warehouse_cli("run", "--input", str(input_dir), "--as-of", as_of, "--out", str(out), root=root, check=True)
+    return Run(db=root / "warehouse.duckdb", out=out, result=result)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Run:
+    """`warehouse run` on the shipped demo county at its as-of date, built once per session."""
+    return run_warehouse(DEMO_DIR, tmp_path_factory.mktemp("demo_run"))

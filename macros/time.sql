@@ -51,3 +51,13 @@
         end
     ), 0)
 {%- endmacro %}
+
+{#- Township-work and township-leadership days side by side, from rows of (key, experience_kind, days). -#}
+{% macro experience_totals(by_kind, key) -%}
+    select
+        {{ key }},
+        sum(case when experience_kind = 'township' then days else 0 end) as township_days,
+        sum(case when experience_kind = 'leadership' then days else 0 end) as leadership_days,
+    from {{ by_kind }}
+    group by {{ key }}
+{%- endmacro %}

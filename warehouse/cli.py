@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             load_inputs(args.input_dir if args.command == "load" else args.input)
         if args.command in ("build", "run"):
             result = build(args.as_of)
-            print(f"dbt build 完成 / done: {result.nodes} 个节点 / nodes, as of {result.as_of}")
+            print(f"dbt build 完成 / done: {result.nodes} 个节点 / nodes in {result.seconds:.1f} s, as of {result.as_of}")
         if args.command == "export":
             print_summary(export(args.out_dir))
         if args.command == "run":

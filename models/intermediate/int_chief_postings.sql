@@ -28,12 +28,7 @@ experience_by_kind as (
 ),
 
 experience as (
-    select
-        posting_id,
-        sum(case when experience_kind = 'township' then days else 0 end) as township_days,
-        sum(case when experience_kind = 'leadership' then days else 0 end) as leadership_days,
-    from experience_by_kind
-    group by posting_id
+    {{ experience_totals('experience_by_kind', 'posting_id') }}
 ),
 
 final as (

@@ -10,12 +10,7 @@ by_kind as (
 ),
 
 final as (
-    select
-        person_id,
-        sum(case when experience_kind = 'township' then days else 0 end) as township_days,
-        sum(case when experience_kind = 'leadership' then days else 0 end) as leadership_days,
-    from by_kind
-    group by person_id
+    {{ experience_totals('by_kind', 'person_id') }}
 )
 
 select * from final

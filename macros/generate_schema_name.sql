@@ -1,5 +1,7 @@
 {#- Layer schemas are used as named (staging, rules, marts), not prefixed with the target schema, so readers
-    and notebooks find `marts.violations` whatever the target. -#}
+    and notebooks find `marts.violations` whatever the target. Target `history` (a snapshot's build of a series of
+    as-of dates) writes beside them, prefixed: history_staging, history_rules, history_marts … -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
-    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+    {%- set name = target.schema if custom_schema_name is none else custom_schema_name | trim -%}
+    {%- if target.name == 'history' -%}history_{{ name }}{%- else -%}{{ name }}{%- endif -%}
 {%- endmacro %}

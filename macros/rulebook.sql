@@ -89,7 +89,8 @@
         and {{ alias }}.parameter = '{{ name }}'
 {%- endmacro %}
 
-{#- One violation per (township_code, person_id, period): the earliest event of a person in a township. -#}
+{#- One violation per (township_code, person_id, period) and as-of date: the earliest event of a person in a
+    township up to that date. -#}
 {% macro first_per_key(relation) -%}
 (
     select *
@@ -97,7 +98,7 @@
         select
             {{ relation }}.*,
             row_number() over (
-                partition by township_code, person_id, period
+                partition by as_of_date, township_code, person_id, period
                 order by event_on, observed
             ) as key_rank
         from {{ relation }}
@@ -106,8 +107,8 @@
 )
 {%- endmacro %}
 
-{#- The columns every rule model returns, one row per violation. `finding_zh` is the reader's sentence without
-    the citation; the violations mart appends the citation of `param_id`. -#}
+{#- The columns every rule model returns, one row per violation and as-of date. `finding_zh` is the reader's
+    sentence without the citation; the violations mart appends the citation of `param_id`. -#}
 {% macro violation_columns(rule_id, observed, limit_value, event_on, param_id, finding_zh, person_id=none, period=none) -%}
         '{{ rule_id }}' as rule_id,
         township_code,
@@ -117,7 +118,8 @@
         cast({{ limit_value }} as {{ dbt.type_string() }}) as limit_value,
         param_id_used as param_id,
         {{ finding_zh }} as finding_zh,
-        cast({{ event_on }} as date) as event_on
+        cast({{ event_on }} as date) as event_on,
+        as_of_date
 {%- endmacro %}
 
 {#- Text of a number or date inside a message. -#}

@@ -6,6 +6,30 @@
     {%- if value in (none, '', 'today') -%}current_date{%- else -%}cast('{{ value }}' as date){%- endif -%}
 {%- endmacro %}
 
+{#- The as-of dates judged in one build, as a relation of one column `as_of_date`: the `as_of_dates` var (a list,
+    or comma-separated text; a snapshot backfill passes a series), else the one `as_of_date`. Every as-of-dependent
+    model joins it, so one build judges a whole series exactly as one build per date would. Literals, not a ref:
+    unit tests need no extra input. -#}
+{% macro as_of_dates() -%}
+    {%- set values = var('as_of_dates', none) -%}
+    {%- if values is string -%}{%- set values = values.split(',') | map('trim') | reject('equalto', '') | list -%}{%- endif -%}
+    {%- if not values -%}
+    (select {{ as_of_date() }} as as_of_date)
+    {%- else -%}
+    (
+        {%- for value in values | unique | sort %}
+        select cast('{{ modules.datetime.date.fromisoformat(value | string).isoformat() }}' as date) as as_of_date
+        {%- if not loop.last %} union all{% endif %}
+        {%- endfor %}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The last as-of date of the build (the one date of an ordinary run). -#}
+{% macro last_as_of_date() -%}
+    (select max(as_of_date) from {{ as_of_dates() }} as last_as_of_dates)
+{%- endmacro %}
+
 {#- The N-year anniversary of a date, `date + interval N year` (29 February → 28 February). -#}
 {% macro anniversary(date_expr, years_expr) -%}
     {{ return(adapter.dispatch('anniversary')(date_expr, years_expr)) }}

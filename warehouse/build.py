@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import ctypes
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -51,8 +53,13 @@ def dbt_args(command: str, as_of: date | None = None, *extra: str, project_dir: 
     return args + list(extra)
 
 
-def run_dbt(args: list[str]) -> int:
-    return subprocess.run([sys.executable, "-m", "dbt.cli.main", *args], env=dbt_env()).returncode
+def _die_with_parent() -> None:
+    """In the dbt child: be killed when the `warehouse` process dies (Linux), so a killed run leaves no dbt behind
+    holding the warehouse file."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):
+        pass
 
 
 def failures(run_results: dict) -> list[str]:
@@ -63,24 +70,36 @@ def failures(run_results: dict) -> list[str]:
     ]
 
 
-def build(as_of: date, *extra: str) -> BuildResult:
-    if not warehouse_path().exists():
-        raise BuildError(
-            f"仓库文件不存在：{warehouse_path()}，请先运行 warehouse load。 / "
-            f"No warehouse at {warehouse_path()}: run `warehouse load` first."
-        )
-    results_path = target_path() / "run_results.json"
+def run_dbt(args: list[str], target_dir: Path | None = None) -> dict:
+    """Run dbt in a child process (its own target folder if given); its run results, or BuildError."""
+    target_dir = target_dir or target_path()
+    env = dbt_env() | {"DBT_TARGET_PATH": str(target_dir)}
+    results_path = target_dir / "run_results.json"
     results_path.unlink(missing_ok=True)
-    status = run_dbt(dbt_args("build", as_of, *extra))
+    status = subprocess.run(
+        [sys.executable, "-m", "dbt.cli.main", *args],
+        env=env,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    ).returncode
     if not results_path.exists():
         raise BuildError(f"dbt 未能运行（退出码 {status}）/ dbt did not run (exit status {status}); see the log above.")
     run_results = json.loads(results_path.read_text(encoding="utf-8"))
     failed = failures(run_results)
     if status != 0 or failed:
         raise BuildError("dbt build 未通过 / dbt build failed:\n  " + "\n  ".join(failed or ["see the dbt log above"]))
+    return run_results
+
+
+def build(as_of: date, *extra: str) -> BuildResult:
+    if not warehouse_path().exists():
+        raise BuildError(
+            f"仓库文件不存在：{warehouse_path()}，请先运行 warehouse load。 / "
+            f"No warehouse at {warehouse_path()}: run `warehouse load` first."
+        )
+    run_results = run_dbt(dbt_args("build", as_of, *extra))
     return BuildResult(
         as_of=as_of,
         nodes=len(run_results.get("results", [])),
         seconds=float(run_results.get("elapsed_time", 0.0)),
-        run_results=results_path,
+        run_results=target_path() / "run_results.json",
     )

@@ -69,7 +69,76 @@ def cmd_run(args: argparse.Namespace) -> None:
     started_at = datetime.now(timezone.utc)
     load_inputs(args.input)
     do_build(args.as_of)
-    print_summary(export(args.out, started_at=started_at))
+    extra = {"validation": do_validate(args.out / "validation").manifest()} if args.validate else None
+    print_summary(export(args.out, started_at=started_at, extra_manifest=extra))
+
+
+def do_validate(out_dir: Path):
+    from warehouse.validate import validate
+
+    print("Great Expectations 校验中 / validating …", flush=True)
+    result = validate(out_dir)
+    print("\n".join(result.lines()))
+    return result
+
+
+def cmd_validate(args: argparse.Namespace) -> None:
+    do_validate(args.out)
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from warehouse.generate import AS_OF, generate
+
+    if args.townships < 1:
+        raise UsageError("乡镇数应至少为 1 / --townships must be at least 1")
+    result = generate(args.townships, args.seed, args.out, fmt=args.format, as_of=args.as_of or AS_OF)
+    counts = ", ".join(f"{name} {rows:,}" for name, rows in result.counts.items())
+    print(f"合成数据 / synthetic data ({result.seconds:.1f} s): {counts}")
+    print(f"预置问题 {result.planted:,} 条 / planted findings as of {result.as_of}: {result.planted_path.resolve()}")
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from warehouse.report import ReportInputError, report
+
+    print("执行笔记本 / running the notebooks …", flush=True)
+    try:
+        result = report(args.out, county=args.county, townships=args.township, persons=args.person)
+    except ReportInputError as error:
+        raise UsageError(str(error)) from error
+    print(f"报告 / report ({result.seconds:.1f} s), 核查基准日 / as of {result.as_of}:")
+    print(f"  HTML {len(result.pages)} 页 / pages, PNG {len(result.pngs)} 张 / charts, 字体 / font {result.font}")
+    print(f"  打开 / open {(result.out_dir / 'index.html').resolve()}")
+
+
+def cmd_snapshot(args: argparse.Namespace) -> None:
+    from warehouse.snapshot import series, snapshot
+
+    if args.date_from is None:
+        if args.date_to is not None or args.every is not None:
+            raise UsageError("--to/--every 需与 --from 一起使用 / --to and --every go with --from")
+        dates = [args.as_of or date.today()]
+    else:
+        if args.as_of is not None:
+            raise UsageError("--as-of 与 --from 不能同时使用 / use either --as-of or --from/--to")
+        try:
+            dates = series(args.date_from, args.date_to or date.today(), args.every or "month")
+        except ValueError as error:
+            raise UsageError(str(error)) from error
+    result = snapshot(dates)
+    print(
+        f"快照 新增 {len(result.added)} 个、已有保留 {len(result.kept)} 个，追加问题 {result.findings} 条 / "
+        f"snapshots added {len(result.added)}, kept {len(result.kept)}; findings appended {result.findings} "
+        f"(rulebook {result.rulebook_version}, {result.seconds:.1f} s)"
+    )
+
+
+def cmd_history(args: argparse.Namespace) -> None:
+    from warehouse.snapshot import history
+
+    result = history(args.out_dir, version=args.rulebook_version)
+    statuses = ", ".join(f"{status} {count}" for status, count in result.by_status.items())
+    print(f"快照 {result.snapshots} 个 / snapshots (rulebook {result.rulebook_version}): {statuses}")
+    print(f"结果文件 / outputs: {result.out_dir.resolve()}")
 
 
 def add_load(commands) -> None:
@@ -92,6 +161,64 @@ def add_run(commands) -> None:
     parser.add_argument("--input", type=Path, default=DEMO_DIR, help="输入文件夹（默认：演示县）/ input folder (default: the demo county)")
     parser.add_argument("--as-of", type=as_of_date, default=date.today())
     parser.add_argument("--out", type=Path, default=Path("out"))
+    parser.add_argument(
+        "--validate", action="store_true",
+        help="另以 Great Expectations 校验，写入 OUT/validation / also run the GX suites into OUT/validation",
+    )
+
+
+def add_validate(commands) -> None:
+    parser = commands.add_parser(
+        "validate", help="Great Expectations 校验并生成 Data Docs / GX suites over the warehouse, with Data Docs"
+    )
+    parser.add_argument("--out", type=Path, default=Path("out/validation"), help="输出文件夹 / output folder")
+
+
+def add_generate(commands) -> None:
+    parser = commands.add_parser(
+        "generate", help="生成合成数据及预置问题 / write a synthetic data set with its planted findings"
+    )
+    parser.add_argument("--townships", type=int, required=True, help="乡镇数 / number of townships")
+    parser.add_argument("--seed", type=int, default=0, help="随机种子 / random seed")
+    parser.add_argument("--out", type=Path, required=True, help="输出文件夹 / output folder")
+    parser.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="文件格式 / file format")
+    parser.add_argument(
+        "--as-of", type=as_of_date, default=None, help="预置问题的核查基准日（默认 2026-06-30）/ as-of date of the plants"
+    )
+
+
+def add_report(commands) -> None:
+    parser = commands.add_parser(
+        "report", help="执行笔记本，写出 HTML 报告和图表 PNG / run the notebooks, write HTML pages and chart PNGs"
+    )
+    parser.add_argument("--out", type=Path, required=True, help="输出文件夹 / output folder")
+    parser.add_argument("--county", help="县级代码或市级前缀（默认全部）/ county code or city prefix (default: all)")
+    parser.add_argument(
+        "--township", action="append", help="乡镇代码，可重复（默认违规最多的）/ township code, repeatable (default: the worst)"
+    )
+    parser.add_argument(
+        "--person", action="append", help="人员编号，可重复（默认违规最多的）/ person id, repeatable (default: most findings)"
+    )
+
+
+def add_snapshot(commands) -> None:
+    parser = commands.add_parser(
+        "snapshot", help="追加某日的合规快照 / append a dated compliance snapshot to the history (or backfill a series)"
+    )
+    parser.add_argument("--as-of", type=as_of_date, help="核查基准日（默认：今天）/ as-of date (default: today)")
+    parser.add_argument("--from", dest="date_from", type=as_of_date, help="补录起始日 / first date of a backfill")
+    parser.add_argument("--to", dest="date_to", type=as_of_date, help="补录截止日（默认：今天）/ last date (default: today)")
+    parser.add_argument("--every", choices=("month", "quarter", "year"), help="间隔（默认：month）/ step (default: month)")
+
+
+def add_history(commands) -> None:
+    parser = commands.add_parser(
+        "history", help="写出问题生命周期与乡镇趋势 / write violation_history.csv and township_trend.csv"
+    )
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument(
+        "--rulebook-version", default=None, help="规则库版本（默认：当前；all 为全部）/ rulebook version (default: current; all)"
+    )
 
 
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
@@ -99,6 +226,11 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "build": (add_build, cmd_build),
     "export": (add_export, cmd_export),
     "run": (add_run, cmd_run),
+    "snapshot": (add_snapshot, cmd_snapshot),
+    "history": (add_history, cmd_history),
+    "validate": (add_validate, cmd_validate),
+    "generate": (add_generate, cmd_generate),
+    "report": (add_report, cmd_report),
 }
 """name → (adds the subcommand's arguments, runs it)."""
 

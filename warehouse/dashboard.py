@@ -253,7 +253,8 @@ def setup() -> None:
     display(HTML(f'<script type="text/javascript">{_vega_bundle()}</script>'), metadata={"warehouse": "vega-bundle"})
 
 
-def _finish(chart, name: str, title: str, subtitle: str | list[str] = "") -> alt.TopLevelMixin:
+def finish(chart, name: str, title: str, subtitle: str | list[str] = "") -> alt.TopLevelMixin:
+    """Title, font and sizes shared by every chart of the dashboards and the trend."""
     return chart.properties(
         name=name,
         title=alt.TitleParams(text=title, subtitle=subtitle, anchor="start", fontSize=16),
@@ -396,7 +397,7 @@ def rule_bars(data: Data, area: str | None) -> alt.TopLevelMixin:
         )
     )
     labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text="violations:Q")
-    return _finish(
+    return finish(
         (bars + labels).properties(width=480, height=alt.Step(24)),
         "rule_bars",
         "各规则违规条数",
@@ -443,7 +444,7 @@ def status_grid(data: Data, area: str | None) -> alt.TopLevelMixin:
         ],
     )
     counts = base.mark_text(color="white", fontWeight="bold").encode(text="count_label:N")
-    return _finish(
+    return finish(
         (cells + counts).properties(width=alt.Step(40), height=alt.Step(24)),
         "status_grid",
         "乡镇 × 规则：违规、通过、不适用",
@@ -483,7 +484,7 @@ def worst_townships(data: Data, area: str | None, top: int = 10) -> alt.TopLevel
             alt.Tooltip("rules:N", title="涉及规则"),
         ],
     )
-    return _finish(
+    return finish(
         chart.properties(width=480, height=alt.Step(26)),
         "worst_townships",
         f"违规最多的乡镇（前 {top} 名）",
@@ -564,7 +565,7 @@ def org_limits(data: Data, area: str | None) -> alt.TopLevelMixin:
         frame, order, low="zero", high="max_stations", value="stations", status="station_status",
         band="station_band", title="事业站所（个）", tooltip_extra=[],
     ).properties(title=alt.TitleParams("事业站所：不超过 7 个（蓝带）", fontSize=13, anchor="start"))
-    return _finish(
+    return finish(
         alt.vconcat(offices, stations, spacing=30),
         "org_limits",
         "机构设置与限额",
@@ -626,7 +627,7 @@ def excellent_share(data: Data, area: str | None) -> alt.TopLevelMixin:
     line_label = alt.Chart(limits).mark_text(align="right", baseline="bottom", dy=-3, color="#c0392b").encode(
         y="limit_pct:Q", x=alt.value(800), text="label:N"
     )
-    return _finish(
+    return finish(
         (points + names + line + line_label).properties(width=800, height=300),
         "excellent_share",
         "年度考核优秀比例（公务员，按乡镇和年度）",
@@ -702,7 +703,7 @@ def units_timeline(data: Data, township_code: str) -> alt.TopLevelMixin:
     rule_label = alt.Chart(as_of).mark_text(align="right", dx=-4, dy=-6, baseline="bottom", color="#c0392b").encode(
         x="as_of:T", y=alt.value(0), text="label:N"
     )
-    return _finish(
+    return finish(
         (bars + rule + rule_label).properties(width=640, height=alt.Step(18)),
         "units_timeline",
         f"{name}的机构设置沿革",
@@ -757,7 +758,7 @@ def leadership_team(data: Data, township_code: str) -> alt.TopLevelMixin:
         if covered
         else f"班子 {members} 人；本辖区无生效的班子经历规则，虚线按 {years} 年画出仅作参考"
     )
-    return _finish(
+    return finish(
         (bars + line + line_label).properties(width=560, height=alt.Step(24)),
         "leadership_team",
         f"{row['township_name']}领导班子的乡镇工作经历（截至 {data.as_of:%Y-%m-%d}）",
@@ -792,7 +793,7 @@ def findings_timeline(data: Data, *, township_code: str | None = None, person_id
             alt.Tooltip("citation:N", title="依据"),
         ],
     )
-    return _finish(
+    return finish(
         chart.properties(width=600, height=alt.Step(30)),
         name,
         f"违规发现（{frame.height} 条）",
@@ -1012,7 +1013,7 @@ def career_timeline(data: Data, person_id: str) -> alt.TopLevelMixin:
         marks.mark_point(shape="triangle-down", filled=True, size=70)
         + marks.mark_text(align="left", dx=6, fontSize=12).encode(text="event:N")
     ).properties(width=width, height=18 * (int(events["lane"].max() or 0) + 1))
-    return _finish(
+    return finish(
         alt.vconcat(strip, career, spacing=4).resolve_scale(x="shared", color="independent"),
         "career_timeline",
         f"{row['name']}的任职经历",

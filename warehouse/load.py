@@ -15,7 +15,7 @@ import hashlib
 import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timezone
 from io import BytesIO
 from pathlib import Path
@@ -104,9 +104,11 @@ class Source:
 @dataclass(frozen=True)
 class Checked:
     source: Source
+    """The file as read; once checked, its cells are dropped (`without_cells`) to free memory at national scale."""
     table: pl.DataFrame
     """The rows that passed, as the raw table stores them."""
     rejects: pl.DataFrame
+    rows_read: int
 
     @property
     def report(self) -> FileReport:
@@ -114,10 +116,13 @@ class Checked:
             entity=self.source.entity.name,
             file=self.source.path.name,
             sha256=self.source.sha256,
-            rows_read=self.source.data.height,
+            rows_read=self.rows_read,
             rows_loaded=self.table.height,
             rows_rejected=self.rejects.height,
         )
+
+    def without_cells(self) -> Checked:
+        return replace(self, source=replace(self.source, data=self.source.data.clear()))
 
 
 @dataclass(frozen=True)
@@ -133,17 +138,19 @@ class Check:
 def load_inputs(
     input_dir: Path, db_path: Path | None = None, *, log: Callable[[str], None] = print
 ) -> list[FileReport]:
-    """Validate the five input files of `input_dir` and replace the warehouse's raw schema with them."""
+    """Validate the five input files of `input_dir` and replace the warehouse's raw schema with them.
+
+    Files are read one at a time, in load order, and each file's cells are dropped once it is checked: a
+    national load holds the checked tables, not every file twice."""
     paths = find_inputs(Path(input_dir))
-    sources = [read_source(entity, paths[entity.name]) for entity in ENTITIES]
     loaded: dict[str, pl.DataFrame] = {}
     results: list[Checked] = []
-    for source in sources:
-        result = check_source(source, loaded)
-        loaded[source.entity.name] = result.table
-        results.append(result)
-    write_raw(db_path or warehouse_path(), results)
+    for entity in ENTITIES:
+        results.append(check_source(read_source(entity, paths[entity.name]), loaded).without_cells())
+        loaded[entity.name] = results[-1].table
+    del loaded
     reports = [result.report for result in results]
+    write_raw(db_path or warehouse_path(), results)
     for report in reports:
         log(report.summary())
     return reports
@@ -640,12 +647,16 @@ def check_source(source: Source, loaded: Mapping[str, pl.DataFrame]) -> Checked:
         check.failed.fill_null(False).alias(f"_failed_{i}") for i, check in enumerate(checks)
     )
     rejected = frame.select(pl.any_horizontal(f"_failed_{i}" for i in range(len(checks)))).to_series()
-    passed = frame.filter(~rejected)
+    # Filtering copies every column even when nothing is rejected, the usual case: then the frames are used as
+    # they are.
+    any_rejected = bool(rejected.any())
+    passed = frame.filter(~rejected) if any_rejected else frame
     if entity.name == "postings":
         passed = passed.with_columns(county_code=default_county(passed))
-    table = raw_table(entity, passed, source.data.filter(~rejected))
+    table = raw_table(entity, passed, source.data.filter(~rejected) if any_rejected else source.data)
+    del passed
     rejects = reject_rows(source, frame.filter(rejected), source.data.filter(rejected), checks)
-    return Checked(source, table, rejects)
+    return Checked(source, table, rejects, source.data.height)
 
 
 def default_county(postings: pl.DataFrame) -> pl.Series:
@@ -729,8 +740,10 @@ def _joined(parts: list[pl.Expr], separator: str, name: str) -> pl.Expr:
 # --- writing -----------------------------------------------------------------------------------------------------
 
 
-def write_raw(db_path: Path, results: Sequence[Checked]) -> None:
-    """Replace the raw schema in one transaction: a failure anywhere leaves the previous load as it was."""
+def write_raw(db_path: Path, results: list[Checked]) -> None:
+    """Replace the raw schema in one transaction: a failure anywhere leaves the previous load as it was.
+
+    Each table is released from `results` once written, so memory falls as the write goes on."""
     rejects = pl.concat([result.rejects for result in results])
     loaded_at = datetime.now(timezone.utc)
     files = pl.DataFrame([asdict(result.report) for result in results]).with_columns(
@@ -740,9 +753,10 @@ def write_raw(db_path: Path, results: Sequence[Checked]) -> None:
         con.execute("begin transaction")
         try:
             con.execute(f"create schema if not exists {RAW_SCHEMA}")
-            for result in results:
+            for i, result in enumerate(results):
                 extras = [n for n in result.table.columns if n.startswith(EXTRA_PREFIX)]
                 replace_table(con, result.source.entity.name, result.table, table_columns(result.source.entity, extras))
+                results[i] = replace(result, table=result.table.clear())  # written: free it
             replace_table(con, "rejects", rejects, REJECT_TYPES)
             replace_table(con, "load_files", files, LOAD_FILE_TYPES)
             con.execute("commit")

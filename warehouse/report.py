@@ -22,7 +22,8 @@ import nbformat
 import polars as pl
 
 from warehouse import dashboard
-from warehouse.db import PROJECT_DIR
+from warehouse.db import PROJECT_DIR, connect
+from warehouse.rulebook import rulebook_version
 
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
 
@@ -287,6 +288,22 @@ def plan(data: dashboard.Data, data_dir: Path, county: str | None, townships: li
     return pages
 
 
+def write_history(out_dir: Path) -> Path | None:
+    """The snapshot history for the dashboard's trend charts, when the warehouse holds snapshots of the current
+    rulebook; None otherwise (the dashboard then says how to take them)."""
+    from warehouse import snapshot
+
+    with connect(read_only=True) as con:
+        if not snapshot.has_history(con):
+            return None
+        version = rulebook_version()
+        count = con.execute("select count(*) from history.snapshots where rulebook_version = ?", [version]).fetchone()[0]
+    if not count:
+        return None
+    snapshot.history(out_dir, version=version)
+    return out_dir.resolve()
+
+
 def report(out_dir: Path, *, county: str | None = None, townships: list[str] | None = None,
            persons: list[str] | None = None, progress=print) -> ReportResult:
     started = time.monotonic()
@@ -295,6 +312,10 @@ def report(out_dir: Path, *, county: str | None = None, townships: list[str] | N
     data = dashboard.Data(frames)
     pages = plan(data, data_dir, county, townships, persons)
     dashboard.write_data(frames, data_dir)
+    history_dir = write_history(out_dir / "history")
+    for page in pages:
+        if page.notebook == "dashboard":
+            page.parameters["history_dir"] = str(history_dir) if history_dir else None
     font = register_font()
     out_dir.mkdir(parents=True, exist_ok=True)
     result = ReportResult(out_dir=out_dir, as_of=f"{data.as_of:%Y-%m-%d}", font=font)

@@ -1,10 +1,13 @@
 {#- Civil servants' appraisals by appraising township and year: how many were graded (not_graded left out) and
-    how many of those were graded excellent. Years after the as-of date are not judged. -#}
+    how many of those were graded excellent, counted once and listed for every as-of date on or after the year's
+    31 December (years after an as-of date are not judged on it). -#}
 with appraisals as (select * from {{ ref('stg_appraisals') }}),
 
 people as (select * from {{ ref('stg_people') }}),
 
-final as (
+as_of_dates as (select * from {{ as_of_dates() }} as spine),
+
+tallies as (
     select
         appraisals.township_code,
         appraisals.appraisal_year,
@@ -15,8 +18,15 @@ final as (
     from appraisals
     inner join people on people.person_id = appraisals.person_id
     where people.staff_category = 'civil_servant'
-        and appraisals.appraisal_on <= {{ as_of_date() }}
     group by appraisals.township_code, appraisals.appraisal_year, appraisals.appraisal_on
+),
+
+final as (
+    select
+        tallies.*,
+        as_of_dates.as_of_date,
+    from tallies
+    inner join as_of_dates on tallies.appraisal_on <= as_of_dates.as_of_date
 )
 
 select * from final

@@ -1,10 +1,10 @@
-{#- The leadership team of each township covered by LEAD_TEAM_EXPERIENCE on the as-of date, with how many
+{#- The leadership team of each township covered by LEAD_TEAM_EXPERIENCE on each as-of date, with how many
     members have the rule's years of township work. -#}
 with facts as (select * from {{ ref('int_township_facts') }}),
 
 teams as (select * from {{ ref('int_leadership_teams') }}),
 
-judged as {{ in_force_version('LEAD_TEAM_EXPERIENCE', 'facts', 'events.township_code', 'township_code', 'events.as_of_date') }},
+judged as {{ in_force_version('LEAD_TEAM_EXPERIENCE', 'facts', 'events.township_code, events.as_of_date', 'township_code', 'events.as_of_date') }},
 
 limits as (
     select
@@ -34,7 +34,9 @@ counted as (
         cast(coalesce(sum(case when teams.township_days >= limits.min_township_days then 1 else 0 end), 0)
             as integer) as experienced,
     from limits
-    left join teams on teams.township_code = limits.township_code
+    left join teams
+        on teams.township_code = limits.township_code
+        and teams.as_of_date = limits.as_of_date
     group by
         limits.township_code, limits.township_name, limits.leadership_team_size, limits.share_numerator,
         limits.share_denominator, limits.param_id_used, limits.as_of_date

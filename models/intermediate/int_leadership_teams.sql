@@ -1,17 +1,21 @@
-{#- Leadership team of each township on the as-of date: people with an active township posting there with
-    is_leadership or is_chief, each with their accumulated township work by the as-of date. -#}
+{#- Leadership team of each township on each as-of date: people with an active township posting there with
+    is_leadership or is_chief, each with their accumulated township work by that date. -#}
 with postings as (select * from {{ ref('stg_postings') }}),
 
 experience as (select * from {{ ref('int_experience_on_as_of') }}),
 
+as_of_dates as (select * from {{ as_of_dates() }} as spine),
+
 members as (
     select distinct
-        township_code,
-        person_id,
+        postings.township_code,
+        postings.person_id,
+        as_of_dates.as_of_date,
     from postings
-    where is_township
-        and is_leadership
-        and {{ is_active_on('start_date', 'end_date', as_of_date()) }}
+    inner join as_of_dates
+        on {{ is_active_on('postings.start_date', 'postings.end_date', 'as_of_dates.as_of_date') }}
+    where postings.is_township
+        and postings.is_leadership
 ),
 
 final as (
@@ -19,8 +23,11 @@ final as (
         members.township_code,
         members.person_id,
         coalesce(experience.township_days, 0) as township_days,
+        members.as_of_date,
     from members
-    left join experience on experience.person_id = members.person_id
+    left join experience
+        on experience.person_id = members.person_id
+        and experience.as_of_date = members.as_of_date
 )
 
 select * from final

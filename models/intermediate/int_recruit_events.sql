@@ -1,10 +1,12 @@
 {#- Moves and resignations of recruitment candidates (int_recruits) on or after their recruitment date: what
-    STAFF_TRANSFER_LOCK and STAFF_MIN_SERVICE judge. -#}
+    STAFF_TRANSFER_LOCK and STAFF_MIN_SERVICE judge. Each event is listed for every as-of date on or after it. -#}
 with recruits as (select * from {{ ref('int_recruits') }}),
 
 moves as (select * from {{ ref('int_moves') }}),
 
-final as (
+as_of_dates as (select * from {{ as_of_dates() }} as spine),
+
+events as (
     select
         moves.person_id,
         moves.from_posting_id || ':' || moves.event_kind as event_id,
@@ -21,7 +23,14 @@ final as (
     from moves
     inner join recruits on recruits.person_id = moves.person_id
     where moves.event_on >= recruits.recruited_on
-        and moves.event_on <= {{ as_of_date() }}
+),
+
+final as (
+    select
+        events.*,
+        as_of_dates.as_of_date,
+    from events
+    inner join as_of_dates on events.event_on <= as_of_dates.as_of_date
 )
 
 select * from final

@@ -1,7 +1,10 @@
-{#- Secondments of township cadres to a county, city or province organ, started on or before the as-of date,
-    with the home township: the non-secondment township posting active on the secondment's start date, else the
-    latest township posting started before it. A secondment with no home township is not a township cadre's. -#}
+{#- Secondments of township cadres to a county, city or province organ, with the home township: the
+    non-secondment township posting active on the secondment's start date, else the latest township posting
+    started before it. A secondment with no home township is not a township cadre's. Each secondment is listed
+    for every as-of date on or after its start. -#}
 with postings as (select * from {{ ref('stg_postings') }}),
+
+as_of_dates as (select * from {{ as_of_dates() }} as spine),
 
 secondments as (
     select
@@ -15,7 +18,6 @@ secondments as (
     from postings
     where is_secondment
         and org_level in ('county', 'city', 'province')
-        and start_date <= {{ as_of_date() }}
 ),
 
 home_candidates as (
@@ -48,10 +50,12 @@ final as (
         secondments.position,
         secondments.start_date,
         secondments.end_date,
+        as_of_dates.as_of_date,
     from secondments
     inner join home_candidates
         on home_candidates.posting_id = secondments.posting_id
         and home_candidates.home_rank = 1
+    inner join as_of_dates on secondments.start_date <= as_of_dates.as_of_date
 )
 
 select * from final

@@ -1,8 +1,10 @@
-{#- Whether each rule covers each township on the as-of date (docs/rules.md): a state rule needs an enabled
+{#- Whether each rule covers each township on each as-of date (docs/rules.md): a state rule needs an enabled
     version in force on the as-of date; an event rule, an enabled version in force on some day up to it. -#}
 with townships as (select * from {{ ref('stg_townships') }}),
 
 rules as (select * from {{ ref('rulebook_rules') }}),
+
+as_of_dates as (select * from {{ as_of_dates() }} as spine),
 
 township_rules as (
     select
@@ -13,7 +15,15 @@ township_rules as (
     cross join rules
 ),
 
-state_versions as {{ in_force_version(none, 'township_rules', 'events.township_code, events.rule_id', 'township_code', as_of_date(), only_enabled=false) }},
+township_rules_on_dates as (
+    select
+        township_rules.*,
+        as_of_dates.as_of_date,
+    from township_rules
+    cross join as_of_dates
+),
+
+state_versions as {{ in_force_version(none, 'township_rules_on_dates', 'events.township_code, events.rule_id, events.as_of_date', 'township_code', 'events.as_of_date', only_enabled=false) }},
 
 first_in_force as (
     select
@@ -25,22 +35,24 @@ first_in_force as (
 
 final as (
     select
-        township_rules.township_code,
-        township_rules.rule_id,
-        township_rules.rule_kind,
+        township_rules_on_dates.township_code,
+        township_rules_on_dates.rule_id,
+        township_rules_on_dates.rule_kind,
         state_versions.version_key as as_of_version_key,
         case
-            when township_rules.rule_kind = 'state' then coalesce(state_versions.is_version_enabled, false)
-            else coalesce(first_in_force.first_in_force_on <= {{ as_of_date() }}, false)
+            when township_rules_on_dates.rule_kind = 'state' then coalesce(state_versions.is_version_enabled, false)
+            else coalesce(first_in_force.first_in_force_on <= township_rules_on_dates.as_of_date, false)
         end as is_covered,
         first_in_force.first_in_force_on,
-    from township_rules
+        township_rules_on_dates.as_of_date,
+    from township_rules_on_dates
     left join state_versions
-        on state_versions.township_code = township_rules.township_code
-        and state_versions.rule_id = township_rules.rule_id
+        on state_versions.township_code = township_rules_on_dates.township_code
+        and state_versions.rule_id = township_rules_on_dates.rule_id
+        and state_versions.as_of_date = township_rules_on_dates.as_of_date
     left join first_in_force
-        on first_in_force.township_code = township_rules.township_code
-        and first_in_force.rule_id = township_rules.rule_id
+        on first_in_force.township_code = township_rules_on_dates.township_code
+        and first_in_force.rule_id = township_rules_on_dates.rule_id
 )
 
 select * from final

@@ -1,5 +1,6 @@
 {#- One row per rule × jurisdiction version of the rulebook (and one row for a rule with no version at all), with
-    its in-force dates, parameters, citation and how many loaded townships it covers on the as-of date. -#}
+    its in-force dates, parameters, citation and how many loaded townships it covers on the as-of date (the last
+    one, when a build judges a series of dates). -#}
 with rules as (select * from {{ ref('rulebook_rules') }}),
 
 versions as (select * from {{ ref('int_rule_versions') }}),
@@ -23,6 +24,7 @@ townships_covered as (
         count(*) as townships_covered,
     from coverage
     where as_of_version_key is not null
+        and as_of_date = {{ last_as_of_date() }}
     group by as_of_version_key
 ),
 

@@ -1,4 +1,4 @@
-{#- Each township × rule on the as-of date: failed, passed or not_covered (docs/rules.md). -#}
+{#- Each township × rule on each as-of date: failed, passed or not_covered (docs/rules.md). -#}
 with coverage as (select * from {{ ref('int_township_rule_coverage') }}),
 
 violations as (select * from {{ ref('violations') }}),
@@ -9,9 +9,10 @@ violation_counts as (
     select
         township_code,
         rule_id,
+        as_of,
         count(*) as violations,
     from violations
-    group by township_code, rule_id
+    group by township_code, rule_id, as_of
 ),
 
 final as (
@@ -26,12 +27,13 @@ final as (
         end as status,
         cast(coalesce(violation_counts.violations, 0) as integer) as violations,
         coverage.first_in_force_on,
-        {{ as_of_date() }} as as_of,
+        coverage.as_of_date as as_of,
     from coverage
     inner join rules on rules.rule_id = coverage.rule_id
     left join violation_counts
         on violation_counts.township_code = coverage.township_code
         and violation_counts.rule_id = coverage.rule_id
+        and violation_counts.as_of = coverage.as_of_date
 )
 
 select * from final

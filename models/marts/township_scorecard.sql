@@ -1,4 +1,4 @@
-{#- One row per township on the as-of date: counts by unit kind, leadership team, social workers, violations by
+{#- One row per township and as-of date: counts by unit kind, leadership team, social workers, violations by
     severity, and one status column per rule. -#}
 with facts as (select * from {{ ref('int_township_facts') }}),
 
@@ -9,6 +9,7 @@ statuses as (select * from {{ ref('township_rule_status') }}),
 severity_counts as (
     select
         township_code,
+        as_of,
         sum(case when severity = 'error' then violations else 0 end) as violations_error,
         sum(case when severity = 'warn' then violations else 0 end) as violations_warn,
         sum(case when severity = 'info' then violations else 0 end) as violations_info,
@@ -16,7 +17,7 @@ severity_counts as (
         max(case when rule_id = '{{ rule_id }}' then status end) as status_{{ rule_id | lower }},
         {% endfor %}
     from statuses
-    group by township_code
+    group by township_code, as_of
 ),
 
 final as (
@@ -45,8 +46,12 @@ final as (
         facts.is_developed_town,
         facts.as_of_date as as_of,
     from facts
-    left join team_experience on team_experience.township_code = facts.township_code
-    left join severity_counts on severity_counts.township_code = facts.township_code
+    left join team_experience
+        on team_experience.township_code = facts.township_code
+        and team_experience.as_of_date = facts.as_of_date
+    left join severity_counts
+        on severity_counts.township_code = facts.township_code
+        and severity_counts.as_of = facts.as_of_date
 )
 
 select * from final

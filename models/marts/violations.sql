@@ -1,4 +1,5 @@
-{#- Every rule's findings in the columns of contract section 4, with the citation of the parameter row used. -#}
+{#- Every rule's findings on each as-of date in the columns of contract section 4, with the citation of the
+    parameter row used. -#}
 with
 {% for rule_id in rule_ids() %}
 {{ rule_id | lower }} as (select * from {{ ref('rule_' ~ rule_id | lower) }}),
@@ -12,7 +13,7 @@ townships as (select * from {{ ref('stg_townships') }}),
 
 findings as (
     {% for rule_id in rule_ids() %}
-    select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on
+    select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date
     from {{ rule_id | lower }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -32,7 +33,7 @@ final as (
         findings.limit_value,
         findings.finding_zh || '（' || parameters.short_citation || '）' as message_zh,
         parameters.citation,
-        {{ as_of_date() }} as as_of,
+        findings.as_of_date as as_of,
         findings.event_on,
     from findings
     inner join rules on rules.rule_id = findings.rule_id

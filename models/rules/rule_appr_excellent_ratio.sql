@@ -2,7 +2,7 @@ with tallies as (select * from {{ ref('int_appraisal_tallies') }}),
 
 facts as (select * from {{ ref('int_township_facts') }}),
 
-judged as {{ in_force_version('APPR_EXCELLENT_RATIO', 'tallies', 'events.township_code, events.appraisal_year', 'township_code', 'events.appraisal_on') }},
+judged as {{ in_force_version('APPR_EXCELLENT_RATIO', 'tallies', 'events.township_code, events.appraisal_year, events.as_of_date', 'township_code', 'events.appraisal_on') }},
 
 limits as (
     select
@@ -12,7 +12,9 @@ limits as (
         facts.township_name,
     from judged
     {{ join_parameter('max_pct', 'judged', 'max_excellent_pct') }}
-    inner join facts on facts.township_code = judged.township_code
+    inner join facts
+        on facts.township_code = judged.township_code
+        and facts.as_of_date = judged.as_of_date
 ),
 
 final as (

@@ -1,8 +1,18 @@
-with chief_postings as (select * from {{ ref('int_chief_postings') }} where start_date <= {{ as_of_date() }}),
+with chief_postings as (select * from {{ ref('int_chief_postings') }}),
 
 facts as (select * from {{ ref('int_township_facts') }}),
 
-judged as {{ in_force_version('LEAD_CHIEF_EXPERIENCE', 'chief_postings', 'events.posting_id', 'township_code', 'events.start_date') }},
+as_of_dates as (select * from {{ as_of_dates() }} as spine),
+
+started as (
+    select
+        chief_postings.*,
+        as_of_dates.as_of_date,
+    from chief_postings
+    inner join as_of_dates on chief_postings.start_date <= as_of_dates.as_of_date
+),
+
+judged as {{ in_force_version('LEAD_CHIEF_EXPERIENCE', 'started', 'events.posting_id, events.as_of_date', 'township_code', 'events.start_date') }},
 
 limits as (
     select
@@ -14,7 +24,9 @@ limits as (
     from judged
     {{ join_parameter('min_leadership', 'judged', 'min_leadership_years') }}
     {{ join_parameter('min_township', 'judged', 'min_township_years') }}
-    inner join facts on facts.township_code = judged.township_code
+    inner join facts
+        on facts.township_code = judged.township_code
+        and facts.as_of_date = judged.as_of_date
 ),
 
 findings as (
@@ -37,4 +49,4 @@ final as (
     select * from {{ first_per_key('findings') }}
 )
 
-select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on from final
+select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date from final

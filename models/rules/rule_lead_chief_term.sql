@@ -1,11 +1,19 @@
-with chief_postings as (
-    select * from {{ ref('int_chief_postings') }}
-    where end_date is not null and end_date <= {{ as_of_date() }}
-),
+with chief_postings as (select * from {{ ref('int_chief_postings') }}),
 
 facts as (select * from {{ ref('int_township_facts') }}),
 
-judged as {{ in_force_version('LEAD_CHIEF_TERM', 'chief_postings', 'events.posting_id', 'township_code', 'events.end_date') }},
+as_of_dates as (select * from {{ as_of_dates() }} as spine),
+
+ended as (
+    select
+        chief_postings.*,
+        as_of_dates.as_of_date,
+    from chief_postings
+    inner join as_of_dates on chief_postings.end_date <= as_of_dates.as_of_date
+    where chief_postings.end_date is not null
+),
+
+judged as {{ in_force_version('LEAD_CHIEF_TERM', 'ended', 'events.posting_id, events.as_of_date', 'township_code', 'events.end_date') }},
 
 limits as (
     select
@@ -15,7 +23,9 @@ limits as (
         facts.township_name,
     from judged
     {{ join_parameter('term_years', 'judged', 'term_years') }}
-    inner join facts on facts.township_code = judged.township_code
+    inner join facts
+        on facts.township_code = judged.township_code
+        and facts.as_of_date = judged.as_of_date
 ),
 
 findings as (
@@ -38,4 +48,4 @@ final as (
     select * from {{ first_per_key('findings') }}
 )
 
-select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on from final
+select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date from final

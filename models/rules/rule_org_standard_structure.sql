@@ -1,6 +1,6 @@
 with facts as (select * from {{ ref('int_township_facts') }}),
 
-judged as {{ in_force_version('ORG_STANDARD_STRUCTURE', 'facts', 'events.township_code', 'township_code', 'events.as_of_date') }},
+judged as {{ in_force_version('ORG_STANDARD_STRUCTURE', 'facts', 'events.township_code, events.as_of_date', 'township_code', 'events.as_of_date') }},
 
 standards as (
     select

@@ -8,7 +8,7 @@ new_recruits_events as (
     where events.recruited_on >= {{ first_in_force_on("'STAFF_MIN_SERVICE'", 'events.recruitment_township_code') }}
 ),
 
-judged as {{ in_force_version('STAFF_MIN_SERVICE', 'new_recruits_events', 'events.event_id', 'township_code', 'events.event_on') }},
+judged as {{ in_force_version('STAFF_MIN_SERVICE', 'new_recruits_events', 'events.event_id, events.as_of_date', 'township_code', 'events.event_on') }},
 
 limits as (
     select
@@ -20,7 +20,9 @@ limits as (
     from judged
     {{ join_parameter('lock_years', 'judged', 'lock_years') }}
     {{ join_parameter('min_years', 'judged', 'min_service_years') }}
-    inner join facts on facts.township_code = judged.township_code
+    inner join facts
+        on facts.township_code = judged.township_code
+        and facts.as_of_date = judged.as_of_date
 ),
 
 breaches as (
@@ -56,4 +58,4 @@ final as (
     select * from {{ first_per_key('findings') }}
 )
 
-select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on from final
+select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date from final

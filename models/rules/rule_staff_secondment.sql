@@ -2,7 +2,7 @@ with secondments as (select * from {{ ref('int_secondments') }}),
 
 facts as (select * from {{ ref('int_township_facts') }}),
 
-judged as {{ in_force_version('STAFF_SECONDMENT', 'secondments', 'events.posting_id', 'township_code', 'events.start_date') }},
+judged as {{ in_force_version('STAFF_SECONDMENT', 'secondments', 'events.posting_id, events.as_of_date', 'township_code', 'events.start_date') }},
 
 described as (
     select
@@ -12,7 +12,9 @@ described as (
         case judged.org_level when 'county' then '县级' when 'city' then '市级' else '省级' end as org_level_zh,
     from judged
     {{ join_parameter('enabled', 'judged', 'enabled') }}
-    inner join facts on facts.township_code = judged.township_code
+    inner join facts
+        on facts.township_code = judged.township_code
+        and facts.as_of_date = judged.as_of_date
 ),
 
 findings as (
@@ -33,4 +35,4 @@ final as (
     select * from {{ first_per_key('findings') }}
 )
 
-select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on from final
+select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date from final

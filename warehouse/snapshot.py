@@ -1,0 +1,436 @@
+"""`warehouse snapshot` and `warehouse history`: dated compliance snapshots kept in an append-only history.
+
+Establishment offices check every month and must show what was found when, what was fixed and what came back.
+A snapshot judges the rules on an as-of date and appends the findings to the warehouse's `history` schema
+(tables created by macros/history.sql), stamped with the date, the rulebook version, the input checksums and the
+time it ran. Why it is built this way:
+
+- The dates are judged by one dbt build of target `history` (profiles.yml), whose layers live beside the current
+  ones as `history_staging` … `history_marts`: the marts `warehouse export` and the notebooks read stay as they
+  are. The models judge a whole series of as-of dates in one build (macro as_of_dates()), so a ten-year monthly
+  backfill costs about one build, not 120.
+- One (snapshot_date, rulebook_version) is one snapshot: a date already in the history for this rulebook is kept
+  as it is and not rebuilt; another rulebook version of the same date is a snapshot of its own.
+- Everything one command appends is written in one DuckDB transaction after dbt has finished: a run killed at any
+  moment leaves the history exactly as it was.
+- Safe to run unattended: a lock file beside the warehouse keeps two runs from interleaving, dbt dies with its
+  parent, and every run appends one line to the log beside the warehouse (and prints it).
+"""
+
+from __future__ import annotations
+
+import calendar
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from warehouse.build import BuildError, dbt_args, run_dbt, target_path
+from warehouse.db import PROJECT_DIR, connect, warehouse_path
+from warehouse.rulebook import rulebook_version
+
+EVERY_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+HISTORY_SELECTION = ("+violations", "+township_scorecard")
+"""What a snapshot reads from the `history` target: the violations and the townships judged, and what they need."""
+
+KILL_DURING_WRITE = "WAREHOUSE_TEST_KILL_DURING_WRITE"
+"""Tests only: when set, the process kills itself (SIGKILL) inside the write transaction, after the findings of the
+first date are inserted and before the commit, to show that a killed run leaves the history as it was."""
+
+
+class SnapshotBusy(BuildError):
+    """Another `warehouse snapshot` or `warehouse history` holds the lock on this warehouse: the run could not
+    start (exit status 1, like a build that could not run)."""
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    rulebook_version: str
+    inputs_checksum: str
+    added: list[date]
+    kept: list[date]
+    findings: int
+    seconds: float
+    build_seconds: float = 0.0
+    kept_other_inputs: list[date] = field(default_factory=list)
+    """Kept dates whose snapshot was taken from other inputs than the ones loaded now (it is kept all the same:
+    a snapshot records what was known when it was taken)."""
+
+
+@dataclass(frozen=True)
+class HistoryResult:
+    out_dir: Path
+    rulebook_version: str
+    snapshots: int
+    rows: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------------- dates
+
+
+def add_months(start: date, months: int) -> date:
+    """`start` plus whole months; a month end stays a month end (2016-02-29 + 1 → 2016-03-31), else the day is
+    kept where the month has it (01-31 + 1 → 02-28)."""
+    year, month = divmod(start.month - 1 + months, 12)
+    year, month = start.year + year, month + 1
+    last = calendar.monthrange(year, month)[1]
+    is_month_end = start.day == calendar.monthrange(start.year, start.month)[1]
+    return date(year, month, last if is_month_end else min(start.day, last))
+
+
+def series(start: date, end: date, every: str) -> list[date]:
+    """The as-of dates of a backfill: start, then every month, quarter or year after it, up to end inclusive."""
+    if end < start:
+        raise ValueError(f"--to {end} 早于 --from {start} / --to is before --from")
+    step = EVERY_MONTHS[every]
+    dates, n = [], 0
+    while (day := add_months(start, n * step)) <= end:
+        dates.append(day)
+        n += 1
+    return dates
+
+
+def describe_dates(dates: Sequence[date]) -> str:
+    if not dates:
+        return "-"
+    if len(dates) == 1:
+        return dates[0].isoformat()
+    return f"{dates[0].isoformat()}..{dates[-1].isoformat()}({len(dates)})"
+
+
+# ------------------------------------------------------------------------------------------- lock and log
+
+
+def lock_path() -> Path:
+    """`<warehouse file>.snapshot.lock`, beside it (and ignored by git with it)."""
+    return warehouse_path().with_name(warehouse_path().name + ".snapshot.lock")
+
+
+def log_path() -> Path:
+    return warehouse_path().with_name(warehouse_path().name + ".snapshot.log")
+
+
+@contextmanager
+def warehouse_lock() -> Iterator[None]:
+    """An exclusive flock beside the warehouse, released when the process ends however it ends."""
+    path = lock_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise SnapshotBusy(
+                f"另一个快照任务正在运行（{holder}），本次未做任何改动。 / Another snapshot run holds {path} ({holder}); "
+                "nothing was changed."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def log_line(command: str, status: str, **fields: object) -> str:
+    """Append one line for this run to the log beside the warehouse and return it."""
+    stamp = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    text = " ".join([stamp, command, status, *(f"{key}={value}" for key, value in fields.items())])
+    text = text.replace("\n", " ")
+    path = log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+    return text
+
+
+# ------------------------------------------------------------------------------------------------- reading
+
+
+def inputs_of(con: duckdb.DuckDBPyConnection) -> tuple[str, list[dict]]:
+    """The loaded input files (raw.load_files) and one checksum over theirs."""
+    rows = con.execute(
+        "select entity, file, sha256, rows_read, rows_loaded, rows_rejected from raw.load_files order by entity"
+    ).fetchall()
+    inputs = [
+        dict(zip(("entity", "file", "sha256", "rows_read", "rows_loaded", "rows_rejected"), row)) for row in rows
+    ]
+    digest = hashlib.sha256("".join(f"{row['entity']}:{row['sha256']}\n" for row in inputs).encode()).hexdigest()
+    return digest, inputs
+
+
+def has_history(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'history' and table_name = 'snapshots'"
+        ).fetchall()[0][0]
+    )
+
+
+def taken(con: duckdb.DuckDBPyConnection, version: str) -> dict[date, str]:
+    """The dates the history holds for a rulebook version, with the inputs checksum of each snapshot."""
+    if not has_history(con):
+        return {}
+    rows = con.execute(
+        "select snapshot_date, inputs_checksum from history.snapshots where rulebook_version = ?", [version]
+    ).fetchall()
+    return dict(rows)
+
+
+# ---------------------------------------------------------------------------------------------------- dbt
+
+
+def build_history(dates: Sequence[date], project_dir: Path = PROJECT_DIR) -> float:
+    """Judge the dates in one dbt build of target `history`: the models snapshots read and the data tests wholly
+    on them (unit tests are the ordinary build's business). Returns dbt's elapsed seconds."""
+    variables = {"as_of_dates": [day.isoformat() for day in dates], "as_of_date": max(dates).isoformat()}
+    args = dbt_args(
+        "build", None, "--target", "history", "--vars", json.dumps(variables), "--select", *HISTORY_SELECTION,
+        "--exclude", "test_type:unit", "--indirect-selection", "cautious", "--quiet", project_dir=project_dir,
+    )
+    return float(run_dbt(args, target_path() / "history").get("elapsed_time", 0.0))
+
+
+def build_history_marts(project_dir: Path = PROJECT_DIR) -> None:
+    """(Re)build the lifecycle marts from the history, with their data and unit tests, in the ordinary target."""
+    args = dbt_args("build", None, "--select", "source:history+", "--quiet", project_dir=project_dir)
+    run_dbt(args, target_path() / "history_marts")
+
+
+# --------------------------------------------------------------------------------------------------- write
+
+
+def software() -> dict[str, str]:
+    from warehouse.export import software_versions
+
+    return software_versions()
+
+
+def append(
+    dates: Sequence[date], version: str, inputs_checksum: str, inputs: list[dict], run_id: str
+) -> tuple[list[date], int]:
+    """Append a snapshot per date from the `history_marts` build, in one transaction. Dates the history already
+    holds for this rulebook version are skipped (checked again under the transaction). Returns the dates added and
+    the findings appended."""
+    added, findings = [], 0
+    versions = json.dumps(software(), ensure_ascii=False)
+    inputs_text = json.dumps(inputs, ensure_ascii=False)
+    with connect() as con:
+        built = {row[0] for row in con.sql("select distinct as_of from history_marts.township_scorecard").fetchall()}
+        missing = sorted(set(dates) - built)
+        if missing:
+            raise BuildError(
+                "快照构建缺少日期 / the history build lacks dates: " + ", ".join(day.isoformat() for day in missing)
+            )
+        con.execute("begin transaction")
+        try:
+            present = taken(con, version)
+            for day in sorted(set(dates) - set(present)):
+                snapshot_id = f"{day.isoformat()}@{version}"
+                con.execute(
+                    """
+                    insert into history.snapshot_findings (
+                        snapshot_id, rule_id, severity, township_code, person_id, period, county_code,
+                        township_name, param_id, observed, limit_value, message_zh, citation, event_on
+                    )
+                    select
+                        ?, rule_id, severity, township_code, person_id, period, county_code, township_name,
+                        param_id, observed, limit_value, message_zh, citation, event_on
+                    from history_marts.violations
+                    where as_of = ?
+                    """,
+                    [snapshot_id, day],
+                )
+                if os.environ.get(KILL_DURING_WRITE):
+                    os.kill(os.getpid(), signal.SIGKILL)
+                con.execute(
+                    """
+                    insert into history.snapshot_townships (snapshot_id, township_code, county_code, township_name)
+                    select ?, township_code, county_code, township_name
+                    from history_marts.township_scorecard
+                    where as_of = ?
+                    """,
+                    [snapshot_id, day],
+                )
+                found, townships = con.execute(
+                    """
+                    select
+                        (select count(*) from history.snapshot_findings where snapshot_id = $1),
+                        (select count(*) from history.snapshot_townships where snapshot_id = $1)
+                    """,
+                    [snapshot_id],
+                ).fetchall()[0]
+                con.execute(
+                    """
+                    insert into history.snapshots (
+                        snapshot_id, rulebook_version, inputs_checksum, inputs, software, run_id, findings,
+                        townships, snapshot_date, taken_at
+                    )
+                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        snapshot_id, version, inputs_checksum, inputs_text, versions, run_id, found, townships, day,
+                        datetime.now(timezone.utc),
+                    ],
+                )
+                added.append(day)
+                findings += found
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return added, findings
+
+
+# ------------------------------------------------------------------------------------------------ commands
+
+
+def take(dates: Sequence[date], *, project_dir: Path = PROJECT_DIR, version: str | None = None) -> SnapshotResult:
+    """Take a snapshot for each date not yet in the history for the current rulebook (under the lock)."""
+    started = time.monotonic()
+    if not warehouse_path().exists():
+        raise BuildError(
+            f"仓库文件不存在：{warehouse_path()}，请先运行 warehouse load。 / "
+            f"No warehouse at {warehouse_path()}: run `warehouse load` first."
+        )
+    version = version or rulebook_version()
+    wanted = sorted(set(dates))
+    with connect(read_only=True) as con:
+        try:
+            inputs_checksum, inputs = inputs_of(con)
+        except duckdb.CatalogException:
+            raise BuildError(
+                "仓库中尚无载入的输入，请先运行 warehouse load。 / Nothing is loaded yet: run `warehouse load` first."
+            ) from None
+        present = taken(con, version)
+        kept = sorted(set(wanted) & set(present))
+        kept_other_inputs = [day for day in kept if present[day] != inputs_checksum]
+    to_build = [day for day in wanted if day not in kept]
+    added, findings, build_seconds = [], 0, 0.0
+    if to_build:
+        print(
+            f"构建 {len(to_build)} 个核查基准日 / judging {len(to_build)} as-of dates "
+            f"({describe_dates(to_build)}) …",
+            flush=True,
+        )
+        build_seconds = build_history(to_build, project_dir)
+        added, findings = append(to_build, version, inputs_checksum, inputs, uuid.uuid4().hex)
+        kept = sorted(set(wanted) - set(added))
+    return SnapshotResult(
+        rulebook_version=version,
+        inputs_checksum=inputs_checksum,
+        added=added,
+        kept=kept,
+        findings=findings,
+        seconds=time.monotonic() - started,
+        build_seconds=build_seconds,
+        kept_other_inputs=kept_other_inputs,
+    )
+
+
+def snapshot(dates: Sequence[date], **options) -> SnapshotResult:
+    """`warehouse snapshot`: take() under the warehouse lock, with one log line whatever happens."""
+    started = time.monotonic()
+    fields = {"as_of": describe_dates(sorted(set(dates)))}
+    try:
+        with warehouse_lock():
+            result = take(dates, **options)
+    except SnapshotBusy as error:
+        print(log_line("snapshot", "busy", **fields, error=json.dumps(str(error), ensure_ascii=False)))
+        raise
+    except BaseException as error:
+        reason = json.dumps(f"{type(error).__name__}: {error}"[:300], ensure_ascii=False)
+        print(log_line("snapshot", "failed", **fields, seconds=f"{time.monotonic() - started:.1f}", error=reason))
+        raise
+    print(
+        log_line(
+            "snapshot",
+            "ok",
+            **fields,
+            rulebook=result.rulebook_version,
+            inputs=result.inputs_checksum[:16],
+            added=len(result.added),
+            kept=len(result.kept),
+            kept_other_inputs=len(result.kept_other_inputs),
+            findings=result.findings,
+            seconds=f"{result.seconds:.1f}",
+        )
+    )
+    return result
+
+
+VIOLATION_HISTORY_COLUMNS = ("snapshot_date", "rule_id", "township_code", "person_id", "period", "status")
+TOWNSHIP_TREND_COLUMNS = ("snapshot_date", "township_code", "violations_error", "violations_warn", "violations_info")
+
+
+HISTORY_ORDER = {
+    "violation_history": "snapshot_date, rule_id, township_code, person_id nulls first, period nulls first",
+    "violation_lifecycle": "first_seen_on, rule_id, township_code, person_id nulls first, period nulls first",
+    "township_trend": "snapshot_date, township_code",
+}
+
+
+def read_history(version: str) -> tuple[dict[str, pl.DataFrame], int, list[str]]:
+    """The lifecycle marts of one rulebook version ("all": every version) in a stable order, how many snapshots
+    that version has, and the versions the history holds."""
+    where = "where $version = 'all' or rulebook_version = $version"
+    with connect(read_only=True) as con:
+        frames = {
+            name: con.sql(
+                f"select * from marts.{name} {where} order by rulebook_version, {order}", params={"version": version}
+            ).pl()
+            for name, order in HISTORY_ORDER.items()
+        }
+        counted = con.execute(f"select count(*) from history.snapshots {where}", {"version": version}).fetchall()
+        snapshots = counted[0][0]
+        listed = con.sql("select distinct rulebook_version from history.snapshots order by 1").fetchall()
+        versions = [row[0] for row in listed]
+    return frames, snapshots, versions
+
+
+def history(out_dir: Path, *, version: str | None = None, project_dir: Path = PROJECT_DIR) -> HistoryResult:
+    """`warehouse history OUT_DIR`: rebuild the lifecycle marts and write them as CSV and Parquet."""
+    version = version or rulebook_version()
+    with warehouse_lock():
+        build_history_marts(project_dir)
+        frames, snapshots, versions = read_history(version)
+    if not snapshots:
+        raise FileNotFoundError(
+            f"历史中没有规则库版本 {version} 的快照（已有：{', '.join(versions) or '无'}）。请先运行 warehouse snapshot。 / "
+            f"No snapshot of rulebook version {version} in the history (present: {', '.join(versions) or 'none'}): "
+            "run `warehouse snapshot` first, or pass --rulebook-version."
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "parquet").mkdir(exist_ok=True)
+    violation_history = frames["violation_history"]
+    leading = {"violation_history": VIOLATION_HISTORY_COLUMNS, "township_trend": TOWNSHIP_TREND_COLUMNS}
+    for name, frame in frames.items():
+        first = leading.get(name, ())
+        ordered = frame.select([*first, *(column for column in frame.columns if column not in first)])
+        ordered.write_csv(out_dir / f"{name}.csv")
+        ordered.write_parquet(out_dir / "parquet" / f"{name}.parquet")
+    return HistoryResult(
+        out_dir=out_dir,
+        rulebook_version=version,
+        snapshots=snapshots,
+        rows={name: frame.height for name, frame in frames.items()},
+        by_status=dict(violation_history.group_by("status").len().sort("status").iter_rows()),
+    )

@@ -69,6 +69,8 @@ def test_scorecard_says_not_covered_where_no_rule_is_in_force(demo_run):
         assert row["status_org_standard_structure"] == "not_covered"
         if row["township_code"].startswith("32"):
             assert row["status_org_office_count"] == "not_covered"
+            developed = row["is_developed_town"] == "true"
+            assert (row["status_org_developed_town_bodies"] != "not_covered") == developed, "only is_developed_town"
             assert row["status_staff_over_leader_quota"] in {"passed", "failed"}
         if row["township_code"].startswith("3607"):
             assert row["status_org_developed_town_bodies"] == "not_covered"

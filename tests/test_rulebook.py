@@ -71,6 +71,7 @@ def test_numeric_parameters_are_the_contracts():
     assert values[("ORG_OFFICE_COUNT", "max_offices")] == "5"
     assert values[("ORG_STATION_MAX", "max_stations")] == "7"
     assert values[("ORG_DEVELOPED_TOWN_BODIES", "max_bodies")] == "10"
+    assert values[("ORG_DEVELOPED_TOWN_BODIES", "only_developed_towns")] == "true"
     assert values[("STAFF_TRANSFER_LOCK", "lock_years")] == "2"
     assert values[("STAFF_MIN_SERVICE", "min_service_years")] == "5"
     assert values[("LEAD_CHIEF_EXPERIENCE", "min_leadership_years")] == "2"

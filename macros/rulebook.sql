@@ -12,7 +12,7 @@
         jurisdiction_name,
         is_enabled,
         valid_from,
-        valid_until,
+        valid_until
     from (
         select
             rule_id,
@@ -20,7 +20,7 @@
             max(jurisdiction_name) as jurisdiction_name,
             valid_from,
             max(valid_until) as valid_until,
-            coalesce(max(case when parameter = 'enabled' then value end), 'true') = 'true' as is_enabled,
+            coalesce(max(case when parameter = 'enabled' then value end), 'true') = 'true' as is_enabled
         from {{ ref('rulebook_parameters') }}
         group by rule_id, jurisdiction_prefix, valid_from
     ) as grouped_versions
@@ -37,7 +37,7 @@
         document || ' ' || clause || '：' || quote_zh as citation,
         document_short || ' ' || clause || '：' || quote_zh as short_citation,
         valid_from,
-        valid_until,
+        valid_until
     from {{ ref('rulebook_parameters') }}
 {%- endmacro %}
 

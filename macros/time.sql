@@ -81,7 +81,7 @@
     select
         {{ key }},
         sum(case when experience_kind = 'township' then days else 0 end) as township_days,
-        sum(case when experience_kind = 'leadership' then days else 0 end) as leadership_days,
+        sum(case when experience_kind = 'leadership' then days else 0 end) as leadership_days
     from {{ by_kind }}
     group by {{ key }}
 {%- endmacro %}

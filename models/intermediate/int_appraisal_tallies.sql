@@ -14,7 +14,7 @@ tallies as (
         sum(case when appraisals.grade <> 'not_graded' then 1 else 0 end) as graded,
         sum(case when appraisals.grade = 'excellent' then 1 else 0 end) as excellent,
         sum(case when appraisals.grade = 'not_graded' then 1 else 0 end) as not_graded,
-        appraisals.appraisal_on,
+        appraisals.appraisal_on
     from appraisals
     inner join people on people.person_id = appraisals.person_id
     where people.staff_category = 'civil_servant'
@@ -24,7 +24,7 @@ tallies as (
 final as (
     select
         tallies.*,
-        as_of_dates.as_of_date,
+        as_of_dates.as_of_date
     from tallies
     inner join as_of_dates on tallies.appraisal_on <= as_of_dates.as_of_date
 )

@@ -12,7 +12,7 @@ chief_postings as (
         position,
         end_reason,
         start_date,
-        end_date,
+        end_date
     from postings
     where is_township and is_chief
 ),
@@ -21,7 +21,7 @@ experience_by_kind as (
     select
         chief_postings.posting_id,
         spans.experience_kind,
-        {{ experience_days('spans', 'chief_postings.start_date') }} as days,
+        {{ experience_days('spans', 'chief_postings.start_date') }} as days
     from chief_postings
     inner join spans on spans.person_id = chief_postings.person_id
     group by chief_postings.posting_id, spans.experience_kind
@@ -41,7 +41,7 @@ final as (
         coalesce(experience.township_days, 0) as township_days_at_start,
         coalesce(experience.leadership_days, 0) as leadership_days_at_start,
         chief_postings.start_date,
-        chief_postings.end_date,
+        chief_postings.end_date
     from chief_postings
     left join experience on experience.posting_id = chief_postings.posting_id
 )

@@ -9,7 +9,7 @@ by_kind as (
         spans.person_id,
         spans.experience_kind,
         as_of_dates.as_of_date,
-        {{ experience_days('spans', 'as_of_dates.as_of_date') }} as days,
+        {{ experience_days('spans', 'as_of_dates.as_of_date') }} as days
     from spans
     cross join as_of_dates
     group by spans.person_id, spans.experience_kind, as_of_dates.as_of_date

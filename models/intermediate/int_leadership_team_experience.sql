@@ -15,7 +15,7 @@ limits as (
         cast(min_years.value as integer) * 365 as min_township_days,
         cast(numerator.value as integer) as share_numerator,
         cast(denominator.value as integer) as share_denominator,
-        min_years.param_id as param_id_used,
+        min_years.param_id as param_id_used
     from judged
     {{ join_parameter('min_years', 'judged', 'min_township_years') }}
     {{ join_parameter('numerator', 'judged', 'min_share_numerator') }}
@@ -32,7 +32,7 @@ counted as (
         limits.param_id_used,
         limits.as_of_date,
         cast(coalesce(sum(case when teams.township_days >= limits.min_township_days then 1 else 0 end), 0)
-            as integer) as experienced,
+            as integer) as experienced
     from limits
     left join teams
         on teams.township_code = limits.township_code

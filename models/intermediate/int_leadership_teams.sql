@@ -10,7 +10,7 @@ members as (
     select distinct
         postings.township_code,
         postings.person_id,
-        as_of_dates.as_of_date,
+        as_of_dates.as_of_date
     from postings
     inner join as_of_dates
         on {{ is_active_on('postings.start_date', 'postings.end_date', 'as_of_dates.as_of_date') }}
@@ -23,7 +23,7 @@ final as (
         members.township_code,
         members.person_id,
         coalesce(experience.township_days, 0) as township_days,
-        members.as_of_date,
+        members.as_of_date
     from members
     left join experience
         on experience.person_id = members.person_id

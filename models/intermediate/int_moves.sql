@@ -6,7 +6,7 @@ sequenced as (
     select
         *,
         lead(posting_id) over (partition by person_id order by start_date, posting_id) as next_posting_id,
-        row_number() over (partition by person_id order by start_date desc, posting_id desc) as reverse_rank,
+        row_number() over (partition by person_id order by start_date desc, posting_id desc) as reverse_rank
     from postings
     where not is_secondment
 ),
@@ -22,7 +22,7 @@ moves as (
         next_posting.org_level as to_org_level,
         next_posting.township_code as to_township_code,
         next_posting.county_code as to_county_code,
-        next_posting.start_date as event_on,
+        next_posting.start_date as event_on
     from sequenced as left_posting
     inner join sequenced as next_posting on next_posting.posting_id = left_posting.next_posting_id
     where left_posting.is_township
@@ -34,7 +34,7 @@ last_township_postings as (
         person_id,
         township_code,
         county_code,
-        row_number() over (partition by person_id order by start_date desc, posting_id desc) as township_rank,
+        row_number() over (partition by person_id order by start_date desc, posting_id desc) as township_rank
     from sequenced
     where is_township
 ),
@@ -56,7 +56,7 @@ resignations as (
         cast(null as {{ dbt.type_string() }}) as to_org_level,
         cast(null as {{ dbt.type_string() }}) as to_township_code,
         cast(null as {{ dbt.type_string() }}) as to_county_code,
-        last_posting.end_date as event_on,
+        last_posting.end_date as event_on
     from sequenced as last_posting
     left join last_township_postings as last_township
         on last_township.person_id = last_posting.person_id

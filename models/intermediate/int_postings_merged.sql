@@ -7,7 +7,7 @@ experience_postings as (
         person_id,
         'township' as experience_kind,
         start_date,
-        coalesce(end_date, {{ open_end() }}) as end_date,
+        coalesce(end_date, {{ open_end() }}) as end_date
     from postings
     where is_township
     union all
@@ -15,7 +15,7 @@ experience_postings as (
         person_id,
         'leadership' as experience_kind,
         start_date,
-        coalesce(end_date, {{ open_end() }}) as end_date,
+        coalesce(end_date, {{ open_end() }}) as end_date
     from postings
     where is_township and is_leadership
 ),
@@ -27,14 +27,14 @@ with_previous_end as (
             partition by person_id, experience_kind
             order by start_date, end_date
             rows between unbounded preceding and 1 preceding
-        ) as previous_end,
+        ) as previous_end
     from experience_postings
 ),
 
 span_starts as (
     select
         *,
-        case when previous_end is not null and previous_end >= start_date then 0 else 1 end as is_span_start,
+        case when previous_end is not null and previous_end >= start_date then 0 else 1 end as is_span_start
     from with_previous_end
 ),
 
@@ -45,7 +45,7 @@ numbered as (
             partition by person_id, experience_kind
             order by start_date, end_date
             rows between unbounded preceding and current row
-        ) as span_number,
+        ) as span_number
     from span_starts
 ),
 
@@ -55,7 +55,7 @@ final as (
         experience_kind,
         span_number,
         min(start_date) as span_start,
-        max(end_date) as span_end,
+        max(end_date) as span_end
     from numbered
     group by person_id, experience_kind, span_number
 )

@@ -19,7 +19,7 @@ events as (
         coalesce(moves.to_org_level = 'township' and moves.to_county_code = moves.county_code, false)
             as is_to_same_county_township,
         recruits.recruited_on,
-        moves.event_on,
+        moves.event_on
     from moves
     inner join recruits on recruits.person_id = moves.person_id
     where moves.event_on >= recruits.recruited_on
@@ -28,7 +28,7 @@ events as (
 final as (
     select
         events.*,
-        as_of_dates.as_of_date,
+        as_of_dates.as_of_date
     from events
     inner join as_of_dates on events.event_on <= as_of_dates.as_of_date
 )

@@ -14,7 +14,7 @@ postings_on_recruitment as (
         row_number() over (
             partition by people.person_id
             order by postings.start_date desc, postings.posting_id
-        ) as posting_rank,
+        ) as posting_rank
     from people
     inner join postings
         on postings.person_id = people.person_id
@@ -30,7 +30,7 @@ final as (
         person_id,
         township_code as recruitment_township_code,
         county_code as recruitment_county_code,
-        recruited_on,
+        recruited_on
     from postings_on_recruitment
     where posting_rank = 1
 )

@@ -14,7 +14,7 @@ secondments as (
         county_code,
         position,
         start_date,
-        end_date,
+        end_date
     from postings
     where is_secondment
         and org_level in ('county', 'city', 'province')
@@ -31,7 +31,7 @@ home_candidates as (
                     then 0 else 1 end,
                 home.start_date desc,
                 home.posting_id
-        ) as home_rank,
+        ) as home_rank
     from secondments
     inner join postings as home
         on home.person_id = secondments.person_id
@@ -50,7 +50,7 @@ final as (
         secondments.position,
         secondments.start_date,
         secondments.end_date,
-        as_of_dates.as_of_date,
+        as_of_dates.as_of_date
     from secondments
     inner join home_candidates
         on home_candidates.posting_id = secondments.posting_id

@@ -9,7 +9,7 @@ final as (
     select distinct
         postings.township_code,
         postings.person_id,
-        as_of_dates.as_of_date,
+        as_of_dates.as_of_date
     from postings
     inner join people on people.person_id = postings.person_id
     inner join as_of_dates

@@ -18,7 +18,7 @@ unit_counts as (
         sum(case when unit_kind = 'institute' then 1 else 0 end) as institutes,
         sum(case when unit_kind = 'station' then 1 else 0 end) as stations,
         sum(case when unit_kind = 'center' then 1 else 0 end) as centers,
-        sum(case when unit_kind = 'dispatched' then 1 else 0 end) as dispatched,
+        sum(case when unit_kind = 'dispatched' then 1 else 0 end) as dispatched
     from units
     group by township_code, as_of_date
 ),
@@ -27,7 +27,7 @@ team_sizes as (
     select
         township_code,
         as_of_date,
-        count(*) as leadership_team_size,
+        count(*) as leadership_team_size
     from teams
     group by township_code, as_of_date
 ),
@@ -36,7 +36,7 @@ social_worker_counts as (
     select
         township_code,
         as_of_date,
-        count(*) as social_workers,
+        count(*) as social_workers
     from social_workers
     group by township_code, as_of_date
 ),
@@ -58,7 +58,7 @@ final as (
         cast(coalesce(social_worker_counts.social_workers, 0) as integer) as social_workers,
         townships.is_small,
         townships.is_developed_town,
-        as_of_dates.as_of_date,
+        as_of_dates.as_of_date
     from townships
     cross join as_of_dates
     left join unit_counts

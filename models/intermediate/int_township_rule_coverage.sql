@@ -13,7 +13,7 @@ township_rules as (
         townships.township_code,
         townships.is_developed_town,
         rules.rule_id,
-        rules.rule_kind,
+        rules.rule_kind
     from townships
     cross join rules
 ),
@@ -21,7 +21,7 @@ township_rules as (
 township_rules_on_dates as (
     select
         township_rules.*,
-        as_of_dates.as_of_date,
+        as_of_dates.as_of_date
     from township_rules
     cross join as_of_dates
 ),
@@ -31,7 +31,7 @@ state_versions as {{ in_force_version(none, 'township_rules_on_dates', 'events.t
 scoped_versions as (
     select
         state_versions.*,
-        coalesce(developed_only.value, 'false') = 'true' as is_developed_towns_only,
+        coalesce(developed_only.value, 'false') = 'true' as is_developed_towns_only
     from state_versions
     {{ join_parameter('developed_only', 'state_versions', 'only_developed_towns') }}
 ),
@@ -40,7 +40,7 @@ first_in_force as (
     select
         township_code,
         rule_id,
-        {{ first_in_force_on('township_rules.rule_id', 'township_rules.township_code') }} as first_in_force_on,
+        {{ first_in_force_on('township_rules.rule_id', 'township_rules.township_code') }} as first_in_force_on
     from township_rules
 ),
 
@@ -57,7 +57,7 @@ final as (
             else coalesce(first_in_force.first_in_force_on <= township_rules_on_dates.as_of_date, false)
         end as is_covered,
         first_in_force.first_in_force_on,
-        township_rules_on_dates.as_of_date,
+        township_rules_on_dates.as_of_date
     from township_rules_on_dates
     left join scoped_versions
         on scoped_versions.township_code = township_rules_on_dates.township_code

@@ -11,7 +11,7 @@ final as (
         units.unit_kind,
         units.established_on,
         units.abolished_on,
-        as_of_dates.as_of_date,
+        as_of_dates.as_of_date
     from units
     inner join as_of_dates
         on {{ is_active_on('units.established_on', 'units.abolished_on', 'as_of_dates.as_of_date') }}

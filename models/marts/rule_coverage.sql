@@ -13,7 +13,7 @@ parameter_lists as (
     select
         version_key,
         string_agg(parameter || '=' || value, '; ' order by parameter) as parameters,
-        min(citation) as citation,
+        min(citation) as citation
     from parameters
     group by version_key
 ),
@@ -21,7 +21,7 @@ parameter_lists as (
 townships_covered as (
     select
         as_of_version_key as version_key,
-        count(*) as townships_covered,
+        count(*) as townships_covered
     from coverage
     where as_of_version_key is not null
         and as_of_date = {{ last_as_of_date() }}
@@ -42,7 +42,7 @@ final as (
         cast(townships_covered.townships_covered as integer) as townships_covered_on_as_of,
         coalesce(versions.is_enabled, false) as is_enabled,
         versions.valid_from,
-        versions.valid_until,
+        versions.valid_until
     from rules
     left join versions on versions.rule_id = rules.rule_id
     left join parameter_lists on parameter_lists.version_key = versions.version_key

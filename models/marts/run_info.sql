@@ -4,7 +4,7 @@ with final as (
     select
         '{{ invocation_id }}' as invocation_id,
         {{ last_as_of_date() }} as as_of,
-        cast({{ dbt.current_timestamp() }} as timestamp) as built_at,
+        cast({{ dbt.current_timestamp() }} as timestamp) as built_at
 )
 
 select * from final

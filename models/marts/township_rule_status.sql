@@ -10,7 +10,7 @@ violation_counts as (
         township_code,
         rule_id,
         as_of,
-        count(*) as violations,
+        count(*) as violations
     from violations
     group by township_code, rule_id, as_of
 ),
@@ -27,7 +27,7 @@ final as (
         end as status,
         cast(coalesce(violation_counts.violations, 0) as integer) as violations,
         coverage.first_in_force_on,
-        coverage.as_of_date as as_of,
+        coverage.as_of_date as as_of
     from coverage
     inner join rules on rules.rule_id = coverage.rule_id
     left join violation_counts

@@ -14,7 +14,7 @@ severity_counts as (
         sum(case when severity = 'warn' then violations else 0 end) as violations_warn,
         sum(case when severity = 'info' then violations else 0 end) as violations_info,
         {% for rule_id in rule_ids() %}
-        max(case when rule_id = '{{ rule_id }}' then status end) as status_{{ rule_id | lower }},
+        max(case when rule_id = '{{ rule_id }}' then status end) as status_{{ rule_id | lower }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from statuses
     group by township_code, as_of
@@ -44,7 +44,7 @@ final as (
         {% endfor %}
         facts.is_small,
         facts.is_developed_town,
-        facts.as_of_date as as_of,
+        facts.as_of_date as as_of
     from facts
     left join team_experience
         on team_experience.township_code = facts.township_code

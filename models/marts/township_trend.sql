@@ -16,7 +16,7 @@ counts as (
         sum(case when status <> 'resolved' then 1 else 0 end) as violations,
         sum(case when status = 'new' then 1 else 0 end) as new_findings,
         sum(case when status = 'reopened' then 1 else 0 end) as reopened_findings,
-        sum(case when status = 'resolved' then 1 else 0 end) as resolved_findings,
+        sum(case when status = 'resolved' then 1 else 0 end) as resolved_findings
     from history
     group by snapshot_id, township_code
 ),
@@ -35,7 +35,7 @@ final as (
         cast(coalesce(counts.violations, 0) as integer) as violations,
         cast(coalesce(counts.new_findings, 0) as integer) as new_findings,
         cast(coalesce(counts.reopened_findings, 0) as integer) as reopened_findings,
-        cast(coalesce(counts.resolved_findings, 0) as integer) as resolved_findings,
+        cast(coalesce(counts.resolved_findings, 0) as integer) as resolved_findings
     from townships
     inner join snapshots on snapshots.snapshot_id = townships.snapshot_id
     left join counts

@@ -10,7 +10,7 @@ findings as (
     select
         snapshot_findings.*,
         snapshots.rulebook_version,
-        snapshots.snapshot_date,
+        snapshots.snapshot_date
     from snapshot_findings
     inner join snapshots on snapshots.snapshot_id = snapshot_findings.snapshot_id
 ),
@@ -22,7 +22,7 @@ finding_keys as (
         township_code,
         person_id,
         period,
-        min(snapshot_date) as first_seen_on,
+        min(snapshot_date) as first_seen_on
     from findings
     group by rulebook_version, rule_id, township_code, person_id, period
 ),
@@ -42,7 +42,7 @@ timeline as (
         findings.message_zh,
         findings.snapshot_id is not null as is_present,
         finding_keys.first_seen_on,
-        snapshots.snapshot_date,
+        snapshots.snapshot_date
     from finding_keys
     inner join snapshots
         on snapshots.rulebook_version = finding_keys.rulebook_version
@@ -61,7 +61,7 @@ compared as (
         lag(is_present) over finding_timeline as was_present,
         max(case when is_present then snapshot_date end) over (
             finding_timeline rows between unbounded preceding and current row
-        ) as last_seen_on,
+        ) as last_seen_on
     from timeline
     window finding_timeline as (
         partition by rulebook_version, rule_id, township_code, person_id, period
@@ -77,7 +77,7 @@ statuses as (
             when is_present and was_present then 'open'
             when is_present then 'reopened'
             when was_present then 'resolved'
-        end as status,
+        end as status
     from compared
 ),
 
@@ -88,7 +88,7 @@ described as (
         last_value(severity ignore nulls) over finding_timeline as last_severity,
         last_value(county_code ignore nulls) over finding_timeline as last_county_code,
         last_value(township_name ignore nulls) over finding_timeline as last_township_name,
-        last_value(message_zh ignore nulls) over finding_timeline as last_message_zh,
+        last_value(message_zh ignore nulls) over finding_timeline as last_message_zh
     from statuses
     window finding_timeline as (
         partition by rulebook_version, rule_id, township_code, person_id, period
@@ -114,7 +114,7 @@ final as (
         cast(times_reopened as integer) as times_reopened,
         first_seen_on,
         last_seen_on,
-        case when status = 'resolved' then snapshot_date end as resolved_on,
+        case when status = 'resolved' then snapshot_date end as resolved_on
     from described
     where status is not null
 )

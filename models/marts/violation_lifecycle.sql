@@ -8,7 +8,7 @@ snapshots as (select * from {{ ref('stg_snapshots') }}),
 latest_snapshots as (
     select
         rulebook_version,
-        max(snapshot_date) as latest_snapshot_on,
+        max(snapshot_date) as latest_snapshot_on
     from snapshots
     group by rulebook_version
 ),
@@ -25,7 +25,7 @@ ranked as (
         ) as open_since_on,
         count(case when status <> 'resolved' then 1 end) over (
             partition by rulebook_version, rule_id, township_code, person_id, period
-        ) as snapshots_found,
+        ) as snapshots_found
     from history
 ),
 
@@ -47,7 +47,7 @@ final as (
         ranked.last_seen_on,
         case when ranked.status <> 'resolved' then ranked.open_since_on end as open_since_on,
         ranked.resolved_on,
-        latest_snapshots.latest_snapshot_on,
+        latest_snapshots.latest_snapshot_on
     from ranked
     inner join latest_snapshots on latest_snapshots.rulebook_version = ranked.rulebook_version
     where ranked.recency = 1

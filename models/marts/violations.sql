@@ -34,7 +34,7 @@ final as (
         findings.finding_zh || '（' || parameters.short_citation || '）' as message_zh,
         parameters.citation,
         findings.as_of_date as as_of,
-        findings.event_on,
+        findings.event_on
     from findings
     inner join rules on rules.rule_id = findings.rule_id
     left join parameters on parameters.param_id = findings.param_id

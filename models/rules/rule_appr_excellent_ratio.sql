@@ -9,7 +9,7 @@ limits as (
         judged.*,
         cast(max_pct.value as integer) as max_excellent_pct,
         max_pct.param_id as param_id_used,
-        facts.township_name,
+        facts.township_name
     from judged
     {{ join_parameter('max_pct', 'judged', 'max_excellent_pct') }}
     inner join facts
@@ -26,7 +26,7 @@ final as (
             limit_value=txt('max_excellent_pct') ~ " || '%'",
             event_on='appraisal_on',
             param_id='param_id_used',
-            finding_zh="township_name || ' ' || " ~ txt('appraisal_year') ~ " || ' 年度公务员定等次 ' || " ~ txt('graded') ~ " || ' 人，优秀 ' || " ~ txt('excellent') ~ " || ' 人，超过 ' || " ~ txt('max_excellent_pct') ~ " || '%'",
+            finding_zh="township_name || ' ' || " ~ txt('appraisal_year') ~ " || ' 年度公务员定等次 ' || " ~ txt('graded') ~ " || ' 人，优秀 ' || " ~ txt('excellent') ~ " || ' 人，超过 ' || " ~ txt('max_excellent_pct') ~ " || '%'"
         ) }}
     from limits
     where 100 * excellent > max_excellent_pct * graded

@@ -7,7 +7,7 @@ as_of_dates as (select * from {{ as_of_dates() }} as spine),
 started as (
     select
         chief_postings.*,
-        as_of_dates.as_of_date,
+        as_of_dates.as_of_date
     from chief_postings
     inner join as_of_dates on chief_postings.start_date <= as_of_dates.as_of_date
 ),
@@ -20,7 +20,7 @@ limits as (
         cast(min_leadership.value as integer) * 365 as min_leadership_days,
         cast(min_township.value as integer) * 365 as min_township_days,
         min_leadership.param_id as param_id_used,
-        facts.township_name,
+        facts.township_name
     from judged
     {{ join_parameter('min_leadership', 'judged', 'min_leadership_years') }}
     {{ join_parameter('min_township', 'judged', 'min_township_years') }}
@@ -38,7 +38,7 @@ findings as (
             limit_value="'leadership_days>=' || " ~ txt('min_leadership_days') ~ " || ' or township_days>=' || " ~ txt('min_township_days'),
             event_on='start_date',
             param_id='param_id_used',
-            finding_zh="township_name || ' ' || person_id || ' 于 ' || " ~ txt('start_date') ~ " || ' 任' || coalesce(position, '党政正职') || '，此前乡镇领导工作经历 ' || " ~ txt('leadership_days_at_start') ~ " || ' 天、乡镇工作经历 ' || " ~ txt('township_days_at_start') ~ " || ' 天，不足2年领导经历或3年乡镇工作经历'",
+            finding_zh="township_name || ' ' || person_id || ' 于 ' || " ~ txt('start_date') ~ " || ' 任' || coalesce(position, '党政正职') || '，此前乡镇领导工作经历 ' || " ~ txt('leadership_days_at_start') ~ " || ' 天、乡镇工作经历 ' || " ~ txt('township_days_at_start') ~ " || ' 天，不足2年领导经历或3年乡镇工作经历'"
         ) }}
     from limits
     where leadership_days_at_start < min_leadership_days

@@ -7,7 +7,7 @@ as_of_dates as (select * from {{ as_of_dates() }} as spine),
 ended as (
     select
         chief_postings.*,
-        as_of_dates.as_of_date,
+        as_of_dates.as_of_date
     from chief_postings
     inner join as_of_dates on chief_postings.end_date <= as_of_dates.as_of_date
     where chief_postings.end_date is not null
@@ -20,7 +20,7 @@ limits as (
         judged.*,
         {{ anniversary('judged.start_date', 'cast(term_years.value as integer)') }} as term_ends_on,
         term_years.param_id as param_id_used,
-        facts.township_name,
+        facts.township_name
     from judged
     {{ join_parameter('term_years', 'judged', 'term_years') }}
     inner join facts
@@ -37,7 +37,7 @@ findings as (
             limit_value='term_ends_on',
             event_on='end_date',
             param_id='param_id_used',
-            finding_zh="township_name || ' ' || person_id || ' 任' || coalesce(position, '党政正职') || '（' || " ~ txt('start_date') ~ " || ' 起）于 ' || " ~ txt('end_date') ~ " || ' 离任，未任满一届（' || " ~ txt('term_ends_on') ~ " || ' 方满5年），离任原因：' || " ~ end_reason_zh('end_reason') ~ "",
+            finding_zh="township_name || ' ' || person_id || ' 任' || coalesce(position, '党政正职') || '（' || " ~ txt('start_date') ~ " || ' 起）于 ' || " ~ txt('end_date') ~ " || ' 离任，未任满一届（' || " ~ txt('term_ends_on') ~ " || ' 方满5年），离任原因：' || " ~ end_reason_zh('end_reason') ~ ""
         ) }}
     from limits
     where end_date < term_ends_on

@@ -14,7 +14,7 @@ standards as (
             when judged.institutes <> cast(standard_institutes.value as integer) then standard_institutes.param_id
             when judged.stations <> cast(standard_stations.value as integer) then standard_stations.param_id
             else standard_centers.param_id
-        end as param_id_used,
+        end as param_id_used
     from judged
     {{ join_parameter('standard_offices', 'judged', 'standard_offices') }}
     {{ join_parameter('standard_institutes', 'judged', 'standard_institutes') }}
@@ -29,7 +29,7 @@ described as (
             || ';station=' || {{ txt('stations') }} || ';center=' || {{ txt('centers') }} as observed_structure,
         'office=' || {{ txt('standard_offices') }} || ';institute=' || {{ txt('standard_institutes') }}
             || ';station=' || {{ txt('standard_stations') }} || ';center=' || {{ txt('standard_centers') }}
-            as standard_structure,
+            as standard_structure
     from standards
     where offices <> standard_offices
         or institutes <> standard_institutes
@@ -45,7 +45,7 @@ final as (
             limit_value='standard_structure',
             event_on='as_of_date',
             param_id='param_id_used',
-            finding_zh="township_name || ' 现设 ' || " ~ txt('offices') ~ " || ' 办 ' || " ~ txt('institutes') ~ " || ' 所 ' || " ~ txt('stations') ~ " || ' 站 ' || " ~ txt('centers') ~ " || ' 中心，与标准设置 ' || " ~ txt('standard_offices') ~ " || ' 办 ' || " ~ txt('standard_institutes') ~ " || ' 所 ' || " ~ txt('standard_stations') ~ " || ' 站 ' || " ~ txt('standard_centers') ~ " || ' 中心不符'",
+            finding_zh="township_name || ' 现设 ' || " ~ txt('offices') ~ " || ' 办 ' || " ~ txt('institutes') ~ " || ' 所 ' || " ~ txt('stations') ~ " || ' 站 ' || " ~ txt('centers') ~ " || ' 中心，与标准设置 ' || " ~ txt('standard_offices') ~ " || ' 办 ' || " ~ txt('standard_institutes') ~ " || ' 所 ' || " ~ txt('standard_stations') ~ " || ' 站 ' || " ~ txt('standard_centers') ~ " || ' 中心不符'"
         ) }}
     from described
 )

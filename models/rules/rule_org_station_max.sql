@@ -6,7 +6,7 @@ limits as (
     select
         judged.*,
         cast(max_stations.value as integer) as max_stations,
-        max_stations.param_id as param_id_used,
+        max_stations.param_id as param_id_used
     from judged
     {{ join_parameter('max_stations', 'judged', 'max_stations') }}
 ),
@@ -19,7 +19,7 @@ final as (
             limit_value='max_stations',
             event_on='as_of_date',
             param_id='param_id_used',
-            finding_zh="township_name || ' 事业站所 ' || " ~ txt('stations') ~ " || ' 个，多于 ' || " ~ txt('max_stations') ~ " || ' 个'",
+            finding_zh="township_name || ' 事业站所 ' || " ~ txt('stations') ~ " || ' 个，多于 ' || " ~ txt('max_stations') ~ " || ' 个'"
         ) }}
     from limits
     where stations > max_stations

@@ -16,7 +16,7 @@ limits as (
         {{ anniversary('judged.recruited_on', 'cast(lock_years.value as integer)') }} as lock_ends_on,
         {{ anniversary('judged.recruited_on', 'cast(min_years.value as integer)') }} as service_ends_on,
         min_years.param_id as param_id_used,
-        facts.township_name,
+        facts.township_name
     from judged
     {{ join_parameter('lock_years', 'judged', 'lock_years') }}
     {{ join_parameter('min_years', 'judged', 'min_service_years') }}
@@ -31,7 +31,7 @@ breaches as (
         case
             when event_kind = 'resignation' then '辞职'
             else '调往本县乡镇以外单位'
-        end as event_zh,
+        end as event_zh
     from limits
     where event_on < service_ends_on
         and (
@@ -49,7 +49,7 @@ findings as (
             limit_value='service_ends_on',
             event_on='event_on',
             param_id='param_id_used',
-            finding_zh="township_name || ' 新录用公务员 ' || person_id || '（' || " ~ txt('recruited_on') ~ " || ' 录用）于 ' || " ~ txt('event_on') ~ " || ' ' || event_zh || '，未满最低服务年限5年（' || " ~ txt('service_ends_on') ~ " || ' 方满）'",
+            finding_zh="township_name || ' 新录用公务员 ' || person_id || '（' || " ~ txt('recruited_on') ~ " || ' 录用）于 ' || " ~ txt('event_on') ~ " || ' ' || event_zh || '，未满最低服务年限5年（' || " ~ txt('service_ends_on') ~ " || ' 方满）'"
         ) }}
     from breaches
 ),

@@ -5,7 +5,7 @@ judged as {{ in_force_version('STAFF_OVER_LEADER_QUOTA', 'facts', 'events.townsh
 quota as (
     select
         judged.*,
-        enabled.param_id as param_id_used,
+        enabled.param_id as param_id_used
     from judged
     {{ join_parameter('enabled', 'judged', 'enabled') }}
 ),
@@ -18,7 +18,7 @@ final as (
             limit_value='approved_leader_posts',
             event_on='as_of_date',
             param_id='param_id_used',
-            finding_zh="township_name || ' 领导班子在职 ' || " ~ txt('leadership_team_size') ~ " || ' 人，超过核定领导职数 ' || " ~ txt('approved_leader_posts') ~ " || ' 名'",
+            finding_zh="township_name || ' 领导班子在职 ' || " ~ txt('leadership_team_size') ~ " || ' 人，超过核定领导职数 ' || " ~ txt('approved_leader_posts') ~ " || ' 名'"
         ) }}
     from quota
     where approved_leader_posts is not null

@@ -9,7 +9,7 @@ described as (
         judged.*,
         enabled.param_id as param_id_used,
         facts.township_name,
-        case judged.org_level when 'county' then '县级' when 'city' then '市级' else '省级' end as org_level_zh,
+        case judged.org_level when 'county' then '县级' when 'city' then '市级' else '省级' end as org_level_zh
     from judged
     {{ join_parameter('enabled', 'judged', 'enabled') }}
     inner join facts
@@ -26,7 +26,7 @@ findings as (
             limit_value="''",
             event_on='start_date',
             param_id='param_id_used',
-            finding_zh="township_name || ' 干部 ' || person_id || ' 自 ' || " ~ txt('start_date') ~ " || ' 起被借调到' || org_level_zh || '机关'",
+            finding_zh="township_name || ' 干部 ' || person_id || ' 自 ' || " ~ txt('start_date') ~ " || ' 起被借调到' || org_level_zh || '机关'"
         ) }}
     from described
 ),

@@ -6,7 +6,7 @@ limits as (
     select
         judged.*,
         cast(min_social_workers.value as integer) as min_social_workers,
-        min_social_workers.param_id as param_id_used,
+        min_social_workers.param_id as param_id_used
     from judged
     {{ join_parameter('min_social_workers', 'judged', 'min_social_workers') }}
 ),
@@ -19,7 +19,7 @@ final as (
             limit_value='min_social_workers',
             event_on='as_of_date',
             param_id='param_id_used',
-            finding_zh="township_name || ' 在岗社会工作人员 ' || " ~ txt('social_workers') ~ " || ' 名，少于 ' || " ~ txt('min_social_workers') ~ " || ' 名'",
+            finding_zh="township_name || ' 在岗社会工作人员 ' || " ~ txt('social_workers') ~ " || ' 名，少于 ' || " ~ txt('min_social_workers') ~ " || ' 名'"
         ) }}
     from limits
     where social_workers < min_social_workers

@@ -15,7 +15,7 @@ limits as (
         judged.*,
         {{ anniversary('judged.recruited_on', 'cast(lock_years.value as integer)') }} as lock_ends_on,
         lock_years.param_id as param_id_used,
-        facts.township_name,
+        facts.township_name
     from judged
     {{ join_parameter('lock_years', 'judged', 'lock_years') }}
     inner join facts
@@ -32,7 +32,7 @@ findings as (
             limit_value='lock_ends_on',
             event_on='event_on',
             param_id='param_id_used',
-            finding_zh="township_name || ' 新录用公务员 ' || person_id || '（' || " ~ txt('recruited_on') ~ " || ' 录用）于 ' || " ~ txt('event_on') ~ " || ' 调离，未满2年（' || " ~ txt('lock_ends_on') ~ " || ' 方满）'",
+            finding_zh="township_name || ' 新录用公务员 ' || person_id || '（' || " ~ txt('recruited_on') ~ " || ' 录用）于 ' || " ~ txt('event_on') ~ " || ' 调离，未满2年（' || " ~ txt('lock_ends_on') ~ " || ' 方满）'"
         ) }}
     from limits
     where event_on < lock_ends_on

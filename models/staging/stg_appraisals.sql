@@ -6,7 +6,7 @@ final as (
         township_code,
         grade,
         year as appraisal_year,
-        {{ year_end('year') }} as appraisal_on,
+        {{ year_end('year') }} as appraisal_on
     from source
 )
 

@@ -9,7 +9,7 @@ final as (
         gender,
         staff_category,
         birth_date,
-        recruited_on,
+        recruited_on
     from source
 )
 

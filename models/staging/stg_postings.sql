@@ -15,7 +15,7 @@ final as (
         coalesce(is_secondment, false) as is_secondment,
         org_level = 'township' as is_township,
         start_date,
-        end_date,
+        end_date
     from source
 )
 

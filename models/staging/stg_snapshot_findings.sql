@@ -14,7 +14,7 @@ final as (
         observed,
         limit_value,
         message_zh,
-        event_on,
+        event_on
     from source
 )
 

@@ -5,7 +5,7 @@ final as (
         snapshot_id,
         township_code,
         county_code,
-        township_name,
+        township_name
     from source
 )
 

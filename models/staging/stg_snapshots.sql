@@ -9,7 +9,7 @@ final as (
         findings,
         townships,
         snapshot_date,
-        taken_at,
+        taken_at
     from source
 )
 

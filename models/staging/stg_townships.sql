@@ -8,7 +8,7 @@ final as (
         township_type,
         approved_leader_posts,
         coalesce(is_small, false) as is_small,
-        coalesce(is_developed_town, false) as is_developed_town,
+        coalesce(is_developed_town, false) as is_developed_town
     from source
 )
 

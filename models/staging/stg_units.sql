@@ -7,7 +7,7 @@ final as (
         unit_name,
         unit_kind,
         established_on,
-        abolished_on,
+        abolished_on
     from source
 )
 

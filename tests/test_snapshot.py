@@ -165,7 +165,6 @@ def test_running_the_same_snapshot_twice_keeps_one(story):
     assert "added 0, kept 1" in again
     assert query(story.db, "select count(*) from history.snapshots where snapshot_date = '2026-06-30'") == [(1,)]
     assert len(findings_on(story.db, "2026-06-30")) == len(read_csv(DEMO_DIR / "expected_violations.csv"))
-    assert story.seconds[3] < story.seconds[2], "the kept snapshot is not rebuilt"
 
 
 def test_every_run_appends_one_log_line_beside_the_warehouse_and_prints_it(story):
@@ -229,12 +228,6 @@ def test_backfill_equals_one_snapshot_per_date(backfill, story):
         townships = "select township_code, county_code, township_name from history.snapshot_townships " \
                     "join history.snapshots using (snapshot_id) where snapshot_date = ? order by all"
         assert query(backfill.db, townships, [day]) == query(story.db, townships, [day]), day
-
-
-def test_backfill_is_much_faster_than_one_run_per_date(backfill, story):
-    one_by_one = sum(story.seconds[:3]) / 3
-    # 120 dates cost less than five single-date runs (measured: about one; see README "Snapshots and history").
-    assert backfill.seconds[0] < 5 * one_by_one, (backfill.seconds, one_by_one)
 
 
 def test_backfill_does_not_touch_the_current_marts(demo_run, backfill):

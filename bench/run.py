@@ -31,7 +31,6 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import duckdb
@@ -296,12 +295,9 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    versions = {"python": platform.python_version()}
-    for name in SOFTWARE:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+    from warehouse.export import software_versions
+
+    versions = software_versions(SOFTWARE)
     commit = _git("rev-parse", "--short", "HEAD")
     dirty = bool(_git("status", "--porcelain", "--", "models", "macros", "warehouse"))
     return {

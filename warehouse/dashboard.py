@@ -253,6 +253,15 @@ def setup() -> None:
     display(HTML(f'<script type="text/javascript">{_vega_bundle()}</script>'), metadata={"warehouse": "vega-bundle"})
 
 
+def severity_color() -> alt.Color:
+    """Severity in the same three colours on every chart (严重 / 警示 / 提示)."""
+    return alt.Color(
+        "severity_zh:N",
+        title="严重程度",
+        scale=alt.Scale(domain=list(SEVERITY_COLOURS), range=list(SEVERITY_COLOURS.values())),
+    )
+
+
 def finish(chart, name: str, title: str, subtitle: str | list[str] = "") -> alt.TopLevelMixin:
     """Title, font and sizes shared by every chart of the dashboards and the trend."""
     return chart.properties(
@@ -390,11 +399,7 @@ def rule_bars(data: Data, area: str | None) -> alt.TopLevelMixin:
         ],
     )
     bars = base.mark_bar().encode(
-        color=alt.Color(
-            "severity_zh:N",
-            title="严重程度",
-            scale=alt.Scale(domain=list(SEVERITY_COLOURS), range=list(SEVERITY_COLOURS.values())),
-        )
+        color=severity_color()
     )
     labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text="violations:Q")
     return finish(
@@ -471,11 +476,7 @@ def worst_townships(data: Data, area: str | None, top: int = 10) -> alt.TopLevel
     chart = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("township_name:N", title="乡镇", sort=order),
         x=alt.X("violations:Q", title="违规条数", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
-        color=alt.Color(
-            "severity_zh:N",
-            title="严重程度",
-            scale=alt.Scale(domain=list(SEVERITY_COLOURS), range=list(SEVERITY_COLOURS.values())),
-        ),
+        color=severity_color(),
         tooltip=[
             alt.Tooltip("township_name:N", title="乡镇"),
             alt.Tooltip("severity_zh:N", title="严重程度"),
@@ -778,9 +779,7 @@ def findings_timeline(data: Data, *, township_code: str | None = None, person_id
     chart = alt.Chart(frame).mark_point(filled=True, size=160, shape="diamond").encode(
         x=alt.X("event_on:T", title="事件日期", scale=alt.Scale(padding=16), axis=alt.Axis(format="%Y-%m", labelAngle=0)),
         y=alt.Y("title_zh:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
-        color=alt.Color(
-            "severity_zh:N", title="严重程度", scale=alt.Scale(domain=list(SEVERITY_COLOURS), range=list(SEVERITY_COLOURS.values()))
-        ),
+        color=severity_color(),
         tooltip=[
             alt.Tooltip("title_zh:N", title="规则"),
             alt.Tooltip("severity_zh:N", title="严重程度"),

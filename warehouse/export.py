@@ -64,9 +64,10 @@ def read_outputs() -> dict[str, pl.DataFrame]:
     return frames
 
 
-def software_versions() -> dict[str, str]:
+def software_versions(names: tuple[str, ...] = SOFTWARE) -> dict[str, str]:
+    """Installed versions of Python and the named packages, for manifests and the benchmark report."""
     versions = {"python": platform.python_version()}
-    for name in SOFTWARE:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

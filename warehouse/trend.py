@@ -20,11 +20,10 @@ from pathlib import Path
 import altair as alt
 import polars as pl
 
-from warehouse.dashboard import finish
+from warehouse.dashboard import finish, severity_color
 from warehouse.db import PROJECT_DIR
 
 SEVERITY_ZH = {"error": "严重", "warn": "警示", "info": "提示"}
-SEVERITY_COLOURS = {"严重": "#c0392b", "警示": "#e67e22", "提示": "#2980b9"}
 STANDING = ("new", "open", "reopened")
 """Statuses of a finding that the snapshot finds (resolved: the first snapshot that no longer finds it)."""
 
@@ -166,11 +165,7 @@ def oldest_open_chart(history: History, limit: int = 10) -> alt.TopLevelMixin:
         .encode(
             y=alt.Y("label:N", title="问题（乡镇 · 规则 · 人员/年度）", sort=order, axis=alt.Axis(labelLimit=320)),
             x=alt.X("days_open:Q", title="自首次发现起的天数"),
-            color=alt.Color(
-                "severity_zh:N",
-                title="严重程度",
-                scale=alt.Scale(domain=list(SEVERITY_COLOURS), range=list(SEVERITY_COLOURS.values())),
-            ),
+            color=severity_color(),
             tooltip=[
                 alt.Tooltip("township_name:N", title="乡镇"),
                 alt.Tooltip("title_zh:N", title="规则"),
@@ -215,11 +210,7 @@ def severity_trend_chart(history: History, township_code: str | None = None) -> 
         .encode(
             x=alt.X("snapshot_date:T", title="快照日期", axis=alt.Axis(format="%Y-%m")),
             y=alt.Y("violations:Q", title="违规条数", stack=True, axis=alt.Axis(tickMinStep=1, format="d")),
-            color=alt.Color(
-                "severity_zh:N",
-                title="严重程度",
-                scale=alt.Scale(domain=list(SEVERITY_COLOURS), range=list(SEVERITY_COLOURS.values())),
-            ),
+            color=severity_color(),
             tooltip=[
                 alt.Tooltip("snapshot_date:T", title="快照日期", format="%Y-%m-%d"),
                 alt.Tooltip("severity_zh:N", title="严重程度"),

@@ -1,6 +1,7 @@
 """Benchmark the checker against the engine's floor, at national scale, and write bench/REPORT.md.
 
     python bench/run.py [--sizes 1000,10000,40000] [--repeat 3] [--work /tmp/warehouse-bench]
+                        [--spark-sizes 10000,40000] [--spark-repeat 1] [--report bench/REPORT.md]
 
 For each size N: `warehouse generate` a synthetic country of N townships (warehouse/generate.py); time the floor —
 one DuckDB query that reads every column of every input file once; then, `--repeat` times on a fresh warehouse,
@@ -11,6 +12,14 @@ warehouse loaded from empty files. The last run's findings are compared with the
 and its dbt run_results.json gives the per-model profile.
 
 Sizes of 20,000 townships and more run `--repeat-large` times (default 1): the national size takes minutes.
+
+At the `--spark-sizes` (default 10,000 and 40,000, those of them among `--sizes`; `''` for none) the same models
+run on a local Spark session (dbt-spark, `warehouse build --engine spark`) over the same loaded data as the last
+DuckDB run of that size, each Spark build on a fresh Spark warehouse: the full build, at `--spark-models-only-sizes`
+also the build without data tests on both engines, and `warehouse export --engine spark`, whose violations.csv,
+township_scorecard.csv and rejects.csv must be byte-identical to DuckDB's. Spark's fixed overhead is its build of the
+empty data set. Each Spark step is stopped after `--spark-timeout` seconds and recorded as timed out.
+
 The project benchmarked is the one this file sits in (its own `warehouse` package and dbt models), so a
 throwaway copy of the project benchmarks itself: `python /tmp/copy/bench/run.py --report /tmp/copy.md`.
 
@@ -21,6 +30,7 @@ hand-written analysis (what moved each figure, recommended model changes) surviv
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import platform
@@ -45,7 +55,16 @@ ANALYSIS_MARKER = "<!-- analysis: everything below this line is written by hand 
 LARGE = 20_000
 STEPS = ("load", "build", "export", "validate")
 KEY = ["rule_id", "township_code", "person_id", "period"]
-SOFTWARE = ("duckdb", "dbt-core", "dbt-duckdb", "polars", "numpy", "pyarrow", "great-expectations")
+SOFTWARE = ("duckdb", "dbt-core", "dbt-duckdb", "dbt-spark", "pyspark", "polars", "numpy", "pyarrow",
+            "great-expectations")
+SPARK_SIZES = (10_000, 40_000)
+SPARK_COMPARED = ("violations.csv", "township_scorecard.csv", "rejects.csv")
+SPARK_STEPS = {
+    "build": "build (models and data tests)",
+    "build_models": "build, models only (`--skip-data-tests`)",
+    "export": "export",
+}
+"""The Spark steps in the report, each beside DuckDB's step of the same name."""
 ENTITIES = ("townships", "units", "people", "postings", "appraisals")
 
 
@@ -56,7 +75,24 @@ class Measure:
     status: int
     cpu_seconds: float = float("nan")
     """User + system time of the whole process tree: much less sensitive than wall time to other work on the
-    machine (it still grows a little when cores and caches are shared)."""
+    machine (it still grows a little when cores and caches are shared). It includes descendants their parent never
+    waited for (Spark's JVM), which the benchmark reaps itself as their subreaper (see `measure`)."""
+    orphan_cpu_seconds: float = 0.0
+    """The part of `cpu_seconds` from descendants orphaned by their parent and reaped by the benchmark: for a
+    Spark step, the JVM, which pyspark starts and never waits for."""
+
+
+@dataclass
+class SparkResult:
+    """The same build on a local Spark session, over the data loaded for the DuckDB run of the same size."""
+
+    townships: int
+    steps: dict[str, list[Measure]] = field(default_factory=dict)
+    """build, build_models, export: Spark; duckdb_build_models: DuckDB's build without data tests, for the ratio."""
+    identical: dict[str, bool] = field(default_factory=dict)
+    nodes: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, float] = field(default_factory=dict)
+    dbt_elapsed: float = 0.0
 
 
 @dataclass
@@ -75,37 +111,110 @@ class SizeResult:
     profile: list[dict] = field(default_factory=list)
     by_kind: dict[str, float] = field(default_factory=dict)
     dbt_elapsed: float = 0.0
+    spark: SparkResult | None = None
+
+
+@dataclass
+class Overhead:
+    """Builds of the empty data set: what each engine costs with no data."""
+
+    builds: list[Measure] = field(default_factory=list)
+    nodes: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, float] = field(default_factory=dict)
+    spark: SparkResult | None = None
 
 
 # --- running a command and measuring it --------------------------------------------------------------------------
 
 
-def measure(args: list[str], env: dict[str, str], log: Path, timeout: float | None = None) -> Measure:
+def become_subreaper() -> bool:
+    """Make this process the child subreaper of everything it starts (Linux): a descendant whose parent exits
+    without waiting for it is reparented here instead of to init, so `measure` can reap it and count its CPU time.
+    pyspark starts the JVM and never waits for it (the JVM exits when dbt's Python process, its parent, is gone), so
+    without this the JVM's CPU time would be missing from a Spark step's."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (AttributeError, OSError):
+        return False
+
+
+def _reap() -> list[tuple[int, int, float]]:
+    """(pid, wait status, user + system seconds) of every child of this process that has ended."""
+    reaped = []
+    while True:
+        try:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return reaped
+        if not pid:
+            return reaped
+        reaped.append((pid, status, usage.ru_utime + usage.ru_stime))
+
+
+def measure(args: list[str], env: dict[str, str], log: Path, timeout: float | None = None,
+            orphan_grace: float = 120.0) -> Measure:
     """Wall time, CPU time and peak resident memory of the command's whole process tree (memory sampled every
-    50 ms; CPU time from the kernel's accounting of the command and the children it waited for)."""
+    50 ms; CPU time from the kernel's accounting of the command and the children it waited for, plus that of the
+    descendants orphaned on the way and reaped here, see `become_subreaper`). Wall time ends when the command
+    exits; orphans still running then (a JVM shutting down) are waited for, up to `orphan_grace` seconds, before
+    the next command starts. A command still running after `timeout` seconds is killed with its process tree and
+    reported with status -9."""
     started = time.perf_counter()
+    cpu = orphan_cpu = 0.0
+    status: int | None = None
+    timed_out = False
+    me = psutil.Process()
     with open(log, "ab") as out:
         process = subprocess.Popen(args, cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
         watched = psutil.Process(process.pid)
         peak = 0
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
+        while status is None:
+            for pid, wait_status, seconds in _reap():
+                cpu += seconds
+                if pid == process.pid:
+                    status = wait_status
+                else:
+                    orphan_cpu += seconds
+            if status is not None:
                 break
             try:
                 tree = [watched, *watched.children(recursive=True)]
                 peak = max(peak, sum(_rss(p) for p in tree))
             except psutil.Error:
                 pass
-            if timeout is not None and time.perf_counter() - started > timeout:
-                for child in watched.children(recursive=True):
-                    child.kill()
-                process.kill()
-                _, status, usage = os.wait4(process.pid, 0)
-                return Measure(time.perf_counter() - started, peak / 2**20, -9, usage.ru_utime + usage.ru_stime)
+            if timeout is not None and not timed_out and time.perf_counter() - started > timeout:
+                timed_out = True
+                _kill([*_children(watched), watched])
             time.sleep(0.05)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return Measure(time.perf_counter() - started, peak / 2**20, process.returncode, usage.ru_utime + usage.ru_stime)
+    seconds = time.perf_counter() - started
+    deadline = time.perf_counter() + orphan_grace
+    while True:
+        for pid, _, used in _reap():
+            cpu += used
+            orphan_cpu += used
+        left = _children(me)
+        if not left:
+            break
+        if time.perf_counter() > deadline:
+            _kill(left)
+        time.sleep(0.05)
+    process.returncode = -9 if timed_out else os.waitstatus_to_exitcode(status)
+    return Measure(seconds, peak / 2**20, process.returncode, cpu, orphan_cpu)
+
+
+def _children(process: psutil.Process) -> list[psutil.Process]:
+    try:
+        return process.children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _kill(processes: list[psutil.Process]) -> None:
+    for process in processes:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
 
 
 def _rss(process: psutil.Process) -> int:
@@ -120,8 +229,11 @@ def warehouse(*args: str) -> list[str]:
 
 
 def isolated_env(root: Path) -> dict[str, str]:
-    """The warehouse, dbt target and logs of one run under `root`; the benchmarked project's package first."""
+    """The warehouse, its loaded Parquet folders (`warehouse_loaded/`), the local Spark warehouse
+    (`warehouse_spark/`), dbt's target and logs of one run under `root`; the benchmarked project's package first."""
     env = dict(os.environ)
+    for name in ("WAREHOUSE_LOADED", "WAREHOUSE_LOADED_DIR", "WAREHOUSE_SPARK_DIR"):  # beside WAREHOUSE_DB instead
+        env.pop(name, None)
     env.update(
         WAREHOUSE_DB=str(root / "warehouse.duckdb"),
         DBT_TARGET_PATH=str(root / "target"),
@@ -183,7 +295,10 @@ def time_floor(input_dir: Path) -> tuple[float, float]:
 # --- one size ----------------------------------------------------------------------------------------------------
 
 
-def bench_size(n: int, repeat: int, work: Path, validate: bool, validate_timeout: float, seed: int) -> SizeResult:
+def bench_size(n: int, repeat: int, work: Path, validate: bool, validate_timeout: float, seed: int,
+               spark: dict | None = None) -> SizeResult:
+    """One size on DuckDB; then, when `spark` is given (repeat, timeout, models_only), on Spark over the last
+    DuckDB run's loaded data."""
     result = SizeResult(townships=n)
     data = work / f"data_{n}"
     shutil.rmtree(data, ignore_errors=True)
@@ -228,7 +343,72 @@ def bench_size(n: int, repeat: int, work: Path, validate: bool, validate_timeout
         if i == repeat - 1:
             compare(result, data, root / "out" / "violations.csv")
             profile(result, root / "target" / "run_results.json")
+            if spark is not None:
+                result.spark = bench_spark(n, root, log, **spark)
     return result
+
+
+def bench_spark(n: int, root: Path, log: Path, repeat: int, timeout: float, models_only: bool) -> SparkResult:
+    """The Spark steps over the warehouse under `root`, already loaded (and built and exported by DuckDB, in
+    `root/out`): each Spark build on a fresh Spark warehouse (`root/warehouse_spark`, as a first build, like the
+    DuckDB builds on a fresh warehouse), then the export of the last full build, compared byte for byte with
+    DuckDB's. With `models_only`, both engines also build without data tests (DuckDB's run after its export)."""
+    label = f"{n:,}" if n else "empty"
+    spark = SparkResult(townships=n)
+    env = isolated_env(root)
+    steps: dict[str, list[str]] = {}
+    if models_only:
+        steps["duckdb_build_models"] = warehouse("build", "--skip-data-tests", "--as-of", AS_OF)
+        steps["build_models"] = warehouse("build", "--engine", "spark", "--skip-data-tests", "--as-of", AS_OF)
+    steps["build"] = warehouse("build", "--engine", "spark", "--as-of", AS_OF)
+    for i in range(repeat):
+        for step, args in steps.items():
+            if step != "duckdb_build_models":
+                shutil.rmtree(root / "warehouse_spark", ignore_errors=True)
+            print(f"[{label}] spark {step}, run {i + 1}/{repeat}", flush=True)
+            measured = measure(args, env, log, timeout=None if step.startswith("duckdb") else timeout)
+            spark.steps.setdefault(step, []).append(measured)
+            _report_failure(label, step, measured, timeout, log)
+    run_results = root / "target" / "spark" / "run_results.json"
+    if spark.steps["build"][-1].status == 0 and run_results.exists():
+        document = json.loads(run_results.read_text(encoding="utf-8"))
+        spark.dbt_elapsed = float(document.get("elapsed_time", 0.0))
+        spark.nodes, spark.by_kind = _kinds(document)
+    if not n:
+        return spark
+    out = root / "out_spark"
+    for i in range(repeat):
+        if spark.steps["build"][-1].status != 0:
+            break  # nothing to export: the last build failed or timed out
+        shutil.rmtree(out, ignore_errors=True)
+        print(f"[{label}] spark export, run {i + 1}/{repeat}", flush=True)
+        measured = measure(warehouse("export", "--engine", "spark", str(out)), env, log, timeout=timeout)
+        spark.steps.setdefault("export", []).append(measured)
+        _report_failure(label, "export", measured, timeout, log)
+    if spark.steps.get("export") and spark.steps["export"][-1].status == 0:
+        for name in SPARK_COMPARED:
+            duck, other = root / "out" / name, out / name
+            if duck.exists() or other.exists():
+                spark.identical[name] = duck.exists() and other.exists() and duck.read_bytes() == other.read_bytes()
+    return spark
+
+
+def _report_failure(label: str, step: str, measured: Measure, timeout: float, log: Path) -> None:
+    if measured.status == -9:
+        print(f"[{label}] spark {step} timed out after {timeout:.0f} s", file=sys.stderr, flush=True)
+    elif measured.status != 0:
+        print(f"[{label}] spark {step} failed (exit status {measured.status}); see {log}", file=sys.stderr, flush=True)
+
+
+def _kinds(run_results: dict) -> tuple[dict[str, int], dict[str, float]]:
+    """Nodes and summed node seconds by kind (model, test, seed, …) of a dbt run_results.json."""
+    nodes: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    for node in run_results.get("results", []):
+        kind, _ = _node(node["unique_id"])
+        nodes[kind] = nodes.get(kind, 0) + 1
+        seconds[kind] = seconds.get(kind, 0.0) + float(node["execution_time"])
+    return nodes, seconds
 
 
 def compare(result: SizeResult, data: Path, violations: Path) -> None:
@@ -259,8 +439,9 @@ def _node(unique_id: str) -> tuple[str, str]:
     return kind, name
 
 
-def dbt_overhead(work: Path, repeat: int) -> list[Measure]:
-    """`warehouse build` of a warehouse loaded from empty input files: what dbt costs with no data."""
+def dbt_overhead(work: Path, repeat: int, spark: dict | None = None) -> Overhead:
+    """`warehouse build` of a warehouse loaded from empty input files: what dbt costs with no data; with `spark`,
+    also on Spark (and both engines without data tests) over the same empty load."""
     from warehouse.generate import synthesise
     from warehouse.write import write_inputs
 
@@ -280,7 +461,13 @@ def dbt_overhead(work: Path, repeat: int) -> list[Measure]:
         if measure(warehouse("load", str(empty)), env, log).status != 0:
             raise SystemExit(f"warehouse load of empty files failed; see {log}")
         builds.append(measure(warehouse("build", "--as-of", AS_OF), env, log))
-    return builds
+    overhead = Overhead(builds=builds)
+    run_results = root / "target" / "run_results.json"
+    if run_results.exists():
+        overhead.nodes, overhead.by_kind = _kinds(json.loads(run_results.read_text(encoding="utf-8")))
+    if spark is not None:
+        overhead.spark = bench_spark(0, root, log, **spark)
+    return overhead
 
 
 # --- the machine -------------------------------------------------------------------------------------------------
@@ -298,6 +485,7 @@ def machine() -> dict:
     from warehouse.export import software_versions
 
     versions = software_versions(SOFTWARE)
+    versions["java"] = java_version()
     commit = _git("rev-parse", "--short", "HEAD")
     dirty = bool(_git("status", "--porcelain", "--", "models", "macros", "warehouse"))
     return {
@@ -309,7 +497,23 @@ def machine() -> dict:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "versions": versions,
         "commit": commit + (" with uncommitted changes to models/, macros/ or warehouse/" if dirty else ""),
+        "spark_settings": {
+            "master": f"local[{os.environ.get('WAREHOUSE_SPARK_CORES', '*')}]",
+            "driver memory": os.environ.get("WAREHOUSE_SPARK_MEMORY", "8g"),
+            "shuffle partitions": os.environ.get("WAREHOUSE_SPARK_PARTITIONS", "8"),
+        },
     }
+
+
+def java_version() -> str:
+    """The first line of `java -version` (the JVM pyspark starts: $JAVA_HOME/bin/java, else java on the PATH)."""
+    java = Path(os.environ["JAVA_HOME"]) / "bin" / "java" if os.environ.get("JAVA_HOME") else "java"
+    try:
+        result = subprocess.run([str(java), "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not found"
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    return lines[0].replace('"', "") if lines else "unknown"
 
 
 def _git(*args: str) -> str:
@@ -338,14 +542,17 @@ def step_cpu(result: SizeResult, step: str) -> float | None:
     return median(runs) if runs else None
 
 
-def render(results: list[SizeResult], overhead: list[Measure], info: dict, args: argparse.Namespace,
+def render(results: list[SizeResult], overhead_result: Overhead, info: dict, args: argparse.Namespace,
            validate: bool) -> str:
+    overhead = overhead_result.builds
     fixed = median([m.seconds for m in overhead])
     lines = [
         "# Benchmark: the checker against the engine's floor",
         "",
         "Written by `python bench/run.py "
-        f"--sizes {','.join(str(r.townships) for r in results)} --repeat {args.repeat}` "
+        f"--sizes {','.join(str(r.townships) for r in results)} --repeat {args.repeat} "
+        f"--spark-sizes '{args.spark_sizes}'"
+        + (f" --spark-repeat {args.spark_repeat}" if args.spark_sizes else "") + "` "
         f"on {info['date']} (see bench/README.md). Do not edit above the analysis marker: a re-run rewrites it.",
         "",
         "## Machine",
@@ -355,6 +562,8 @@ def render(results: list[SizeResult], overhead: list[Measure], info: dict, args:
         "(the machine is shared with other engineers: timings are noisy, compare medians)",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
         f"- Project: commit {info['commit']}",
+        "- Spark (local session): " + ", ".join(f"{k} {v}" for k, v in info["spark_settings"].items())
+        + " (WAREHOUSE_SPARK_CORES, WAREHOUSE_SPARK_MEMORY, WAREHOUSE_SPARK_PARTITIONS)",
         f"- As-of date {AS_OF}, seed {args.seed}; runs per size: {args.repeat} "
         f"({args.repeat_large} at {LARGE:,} townships and more)",
         "",
@@ -411,8 +620,9 @@ def render(results: list[SizeResult], overhead: list[Measure], info: dict, args:
         "",
         f"dbt's fixed overhead (`warehouse build` of a warehouse loaded from empty files, median of "
         f"{len(overhead)}): **{fixed:.1f} s** wall, {fixed_cpu:.1f} s CPU, peak "
-        f"{max(m.peak_mib for m in overhead):,.0f} MiB. It holds dbt's start-up and parsing, the seeds, every model "
-        "on no rows, the data tests and the unit tests.",
+        f"{max(m.peak_mib for m in overhead):,.0f} MiB. It holds dbt's start-up and parsing and "
+        + (_node_counts(overhead_result.nodes) if overhead_result.nodes else "every node of the build")
+        + " on no rows.",
         "",
         "The same medians in CPU seconds (user + system of the whole process tree, × the floor's CPU seconds). Wall "
         "time on a shared 2-core machine moves with whatever else runs; CPU time moves much less, so this is the "
@@ -459,6 +669,7 @@ def render(results: list[SizeResult], overhead: list[Measure], info: dict, args:
                 f"{'yes' if net_cpu < 5 * floor_cpu else 'no'} |"
             )
         lines.append("")
+    lines += render_spark(results, overhead_result, info, args)
     lines += [
         "## Correctness: planted findings against the violations found",
         "",
@@ -499,6 +710,271 @@ def render(results: list[SizeResult], overhead: list[Measure], info: dict, args:
     return "\n".join(lines)
 
 
+KIND_NAMES = {"model": "models", "test": "data tests", "seed": "seeds", "unit_test": "unit tests",
+              "operation": "operations", "snapshot": "snapshots"}
+
+
+def _node_counts(nodes: dict[str, int]) -> str:
+    """"52 models, 201 data tests and 9 seeds"."""
+    parts = [f"{count} {KIND_NAMES.get(kind, kind)}" for kind, count in sorted(nodes.items(), key=lambda kv: -kv[1])]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+
+
+@dataclass
+class Summary:
+    seconds: float
+    cpu: float
+    peak_mib: float
+    orphan_cpu: float
+    runs: int
+
+
+def summarise(runs: list[Measure] | None) -> Summary | None:
+    """Medians of the runs that succeeded (peak: the largest), or None."""
+    ok = [m for m in runs or [] if m.status == 0]
+    if not ok:
+        return None
+    return Summary(median([m.seconds for m in ok]), median([m.cpu_seconds for m in ok]), max(m.peak_mib for m in ok),
+                   median([m.orphan_cpu_seconds for m in ok]), len(ok))
+
+
+def _state(runs: list[Measure] | None, timeout: float) -> str:
+    if not runs:
+        return "not run"
+    if all(m.status == -9 for m in runs):
+        return f"timed out (> {timeout:,.0f} s)"
+    return "failed"
+
+
+def _ratio(spark: float, duck: float) -> str:
+    return f"×{spark / duck:.1f}" if duck > 0 else "–"
+
+
+def render_spark(results: list[SizeResult], overhead: Overhead, info: dict, args: argparse.Namespace) -> list[str]:
+    """Section "Spark (local session) beside DuckDB": the fixed overhead, a table per size, the outputs compared,
+    and a paragraph written from the figures."""
+    spark_results = [r for r in results if r.spark is not None]
+    if not spark_results:
+        return []
+    settings = info["spark_settings"]
+    timeout = args.spark_timeout
+    empty = overhead.spark
+    lines = [
+        "## Spark (local session) beside DuckDB",
+        "",
+        "The same dbt models on Apache Spark through dbt-spark: `warehouse build --engine spark` (profiles.yml target "
+        f"`spark`, `method: session`: Spark runs inside dbt's Python process, `{settings['master']}` on this "
+        f"machine's {info['cores']} cores, driver memory {settings['driver memory']}, "
+        f"{settings['shuffle partitions']} shuffle partitions) and `warehouse export --engine spark`, over the same "
+        "loaded Parquet folders as the last DuckDB run of the same size (the load is shared by both engines and not "
+        "repeated). Every Spark build starts on a fresh Spark warehouse and metastore, as every DuckDB build starts on "
+        f"a freshly loaded warehouse. Spark: median of {args.spark_repeat} run(s), each step stopped after "
+        f"{timeout:,.0f} s; DuckDB: the medians above, and for the build without data tests, a build of the same "
+        "warehouse right after the DuckDB export, as many times as Spark's. \"Fixed overhead\" is each engine's build "
+        "of the empty data set.",
+        "",
+        "CPU is user + system seconds of the command's whole process tree, the JVM included: pyspark starts the JVM "
+        "and never waits for it, so the kernel does not add its time to dbt's; the benchmark makes itself the "
+        "children's subreaper, reaps the JVM when it is orphaned and adds its time"
+        + ("" if info.get("subreaper") else " (**not available on this machine: the JVM is missing from CPU**)")
+        + ". Peak memory is the largest sum of resident memory over the tree, JVM included; the JVM grows its heap "
+        "towards the driver memory before it collects garbage, so Spark's peak is what it took, not what it needed.",
+        "",
+    ]
+
+    def row(label: str, duck: Summary | None, duck_state: str, spark: Summary | None, spark_state: str,
+            peak: bool = True) -> str:
+        cells = [label]
+        cells.append(f"{duck.seconds:.1f} s" if duck else duck_state)
+        cells.append(f"{spark.seconds:.1f} s" if spark else spark_state)
+        if duck and spark:
+            cells.append(_ratio(spark.seconds, duck.seconds))
+        elif duck and spark_state.startswith("timed out"):
+            cells.append(f"> ×{timeout / duck.seconds:.0f}")
+        else:
+            cells.append("–")
+        cells.append(f"{duck.cpu:.1f}" if duck else "–")
+        reaped = f" ({spark.orphan_cpu:.1f})" if spark and spark.orphan_cpu else ""
+        cells.append(f"{spark.cpu:.1f}{reaped}" if spark else "–")
+        cells.append(_ratio(spark.cpu, duck.cpu) if duck and spark else "–")
+        cells.append((f"{duck.peak_mib:,.0f}" if duck else "–") if peak else "")
+        cells.append((f"{spark.peak_mib:,.0f}" if spark else "–") if peak else "")
+        return "| " + " | ".join(cells) + " |"
+
+    header = [
+        "| step | DuckDB | Spark | Spark ÷ DuckDB | DuckDB CPU s | Spark CPU s (JVM reaped) | CPU ratio | "
+        "DuckDB peak MiB | Spark peak MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    duck_empty = summarise(overhead.builds)
+    duck_empty_models = summarise(empty.steps.get("duckdb_build_models")) if empty else None
+    spark_empty = summarise(empty.steps.get("build")) if empty else None
+    spark_empty_models = summarise(empty.steps.get("build_models")) if empty else None
+    if empty is not None:
+        lines += ["### Fixed overhead: the empty data set", "", *header]
+        lines.append(row(SPARK_STEPS["build"], duck_empty, "–", spark_empty,
+                         _state(empty.steps.get("build"), timeout)))
+        if "build_models" in empty.steps:
+            lines.append(row(SPARK_STEPS["build_models"], duck_empty_models,
+                             _state(empty.steps.get("duckdb_build_models"), timeout), spark_empty_models,
+                             _state(empty.steps.get("build_models"), timeout)))
+        lines.append("")
+        if empty.nodes and overhead.by_kind:
+            count = sum(empty.nodes.values())
+            spark_nodes, duck_nodes = sum(empty.by_kind.values()), sum(overhead.by_kind.values())
+            lines += [
+                f"The build has {count} dbt nodes ({_node_counts(empty.nodes)}). On no rows their summed node time "
+                f"is {spark_nodes:.1f} s on Spark ({spark_nodes / count:.2f} s a node) and {duck_nodes:.1f} s on "
+                f"DuckDB ({duck_nodes / count:.3f} s a node); dbt's elapsed time on Spark {empty.dbt_elapsed:.1f} s "
+                "with 2 threads.",
+                "",
+            ]
+    for r in spark_results:
+        sp = r.spark
+        assert sp is not None
+        duck = {
+            "build": summarise(r.steps.get("build")),
+            "build_models": summarise(sp.steps.get("duckdb_build_models")),
+            "export": summarise(r.steps.get("export")),
+        }
+        lines += [f"### N = {r.townships:,} townships", "", *header]
+        for key, label in SPARK_STEPS.items():
+            if key == "build_models" and key not in sp.steps:
+                continue
+            spark = summarise(sp.steps.get(key))
+            lines.append(row(label, duck[key], "–", spark, _state(sp.steps.get(key), timeout)))
+            if key == "build":
+                net_duck = net_spark = None
+                if duck["build"] and duck_empty:
+                    net_duck = Summary(duck["build"].seconds - duck_empty.seconds, duck["build"].cpu - duck_empty.cpu,
+                                       float("nan"), 0.0, 0)
+                if spark and spark_empty:
+                    net_spark = Summary(spark.seconds - spark_empty.seconds, spark.cpu - spark_empty.cpu, float("nan"),
+                                        spark.orphan_cpu - spark_empty.orphan_cpu, 0)
+                lines.append(row("build less its engine's fixed overhead", net_duck, "–", net_spark, "–",
+                                 peak=False))
+        lines.append("")
+    lines += [
+        "Spark's export against DuckDB's of the same size, byte for byte:",
+        "",
+        "| townships | " + " | ".join(SPARK_COMPARED) + " |",
+        "|---:|" + "---|" * len(SPARK_COMPARED),
+    ]
+    for r in spark_results:
+        assert r.spark is not None
+        cells = []
+        for name in SPARK_COMPARED:
+            same = r.spark.identical.get(name)
+            cells.append("not compared" if same is None else "identical" if same else "**differs**")
+        lines.append(f"| {r.townships:,} | " + " | ".join(cells) + " |")
+    lines += ["", "### What the figures say", ""]
+    lines += [_spark_prose(spark_results, overhead, info, timeout), ""]
+    return lines
+
+
+def _spark_prose(results: list[SizeResult], overhead: Overhead, info: dict, timeout: float) -> str:
+    """A paragraph computed from the measurements: every figure in it comes from the tables above."""
+    sentences = []
+    duck_empty = summarise(overhead.builds)
+    empty = overhead.spark
+    spark_empty = summarise(empty.steps.get("build")) if empty else None
+    pairs = []  # (N, DuckDB build, Spark build) where both finished
+    comparisons = []
+    for r in results:
+        assert r.spark is not None
+        duck, spark = summarise(r.steps.get("build")), summarise(r.spark.steps.get("build"))
+        if duck and spark:
+            pairs.append((r.townships, duck, spark))
+            word = "slower" if spark.seconds > duck.seconds else "faster"
+            factor = spark.seconds / duck.seconds if word == "slower" else duck.seconds / spark.seconds
+            comparisons.append(f"{factor:.1f}× {word} at {r.townships:,} townships ({spark.seconds:.0f} s against "
+                               f"{duck.seconds:.0f} s; ×{spark.cpu / duck.cpu:.1f} in CPU time)")
+        elif duck:
+            comparisons.append(f"{_state(r.spark.steps.get('build'), timeout)} at {r.townships:,} townships "
+                               f"against DuckDB's {duck.seconds:.0f} s")
+    if comparisons:
+        sentences.append(f"On this {info['cores']}-core machine Spark's full build is "
+                         + "; ".join(comparisons) + ".")
+    if spark_empty and duck_empty and empty and empty.nodes:
+        count = sum(empty.nodes.values())
+        tests = empty.nodes.get("test", 0)
+        sentence = (f"On the empty data set Spark's build already takes {spark_empty.seconds:.0f} s against "
+                    f"DuckDB's {duck_empty.seconds:.0f} s: each of its {count} dbt nodes "
+                    f"({empty.nodes.get('model', 0)} models, {tests} data tests) runs as Spark jobs with their own "
+                    "planning, scheduling and metastore calls, whatever the rows")
+        if tests and empty.by_kind.get("test") and overhead.by_kind.get("test"):
+            sentence += (f"; a data test on no rows takes {empty.by_kind['test'] / tests:.2f} s of node time on Spark "
+                         f"against {overhead.by_kind['test'] / overhead.nodes.get('test', tests):.3f} s on DuckDB")
+        sentences.append(sentence + ".")
+        shares = [((spark_empty.seconds - duck_empty.seconds) / (spark.seconds - duck.seconds), n)
+                  for n, duck, spark in pairs if spark.seconds > duck.seconds]
+        if shares and spark_empty.seconds > duck_empty.seconds:
+            sentences.append(
+                f"This gap on no rows ({spark_empty.seconds - duck_empty.seconds:.0f} s) makes up {shares[0][0]:.0%} "
+                f"of the gap between the two builds at {shares[0][1]:,} townships"
+                + "".join(f" and {share:.0%} at {n:,}" for share, n in shares[1:]) + "."
+            )
+    slopes = crossover = None
+    if len(pairs) >= 2 and spark_empty and duck_empty:
+        (n1, d1, s1), (n2, d2, s2) = pairs[0], pairs[-1]
+        net = [x.seconds - f.seconds for x, f in ((d1, duck_empty), (d2, duck_empty), (s1, spark_empty),
+                                                   (s2, spark_empty))]
+        slope_duck, slope_spark = (net[1] - net[0]) / (n2 - n1), (net[3] - net[2]) / (n2 - n1)
+        sentence = (f"From {n1:,} to {n2:,} townships ({n2 / n1:.0f}× the data) the build less the fixed overhead "
+                    f"went from {net[2]:.0f} to {net[3]:.0f} s on Spark and from {net[0]:.0f} to {net[1]:.0f} s on "
+                    "DuckDB")
+        if slope_duck > 0 and slope_spark > 0:
+            slopes = (slope_duck, slope_spark, n2)
+            sentence += (f": each further 10,000 townships cost Spark {slope_spark * 1e4:,.0f} s and DuckDB "
+                         f"{slope_duck * 1e4:,.0f} s on the same cores, ×{slope_spark / slope_duck:.1f}")
+        sentences.append(sentence + ".")
+    largest = results[-1]
+    peaks = [(measured[1], step) for step in ("load", "build", "export")
+             if (measured := step_median(largest, step)) is not None]
+    memory = info["memory_gib"] * 1024
+    capacity = memory / max(peaks)[0] * largest.townships if peaks else None
+    if slopes and spark_empty and duck_empty:
+        slope_duck, slope_spark, n2 = slopes
+        ratio = slope_spark / slope_duck
+        machines = max(2, int(2 * ratio + 0.999))
+        gap = spark_empty.seconds - duck_empty.seconds
+        if ratio > 1:
+            crossover = gap / (slope_duck - slope_spark / machines) if gap > 0 else 0.0
+            sentences.append(
+                "A cluster divides at best the part that grows with the data by its number of machines (and adds "
+                "shuffles over the network), and leaves the per-statement overhead as it is: extrapolating these two "
+                f"sizes linearly, it would need more than {ratio:.1f} machines like this one just to grow as slowly "
+                f"as DuckDB on one, and with {machines} it would make up Spark's larger fixed overhead only beyond "
+                f"about {crossover:,.0f} townships' worth of data, {crossover / n2:.0f}× the {n2:,} measured here"
+                + (f", {'beyond' if crossover > capacity else 'within'} the roughly {capacity:,.0f} that one "
+                   "machine holds in memory (next sentence)" if capacity else "") + "."
+            )
+        else:
+            sentences.append("Spark's part that grows with the data grows no faster than DuckDB's here: its extra time "
+                             "is the fixed overhead.")
+    if peaks and capacity:
+        peak, step = max(peaks)
+        sentences.append(
+            f"One machine's hard limit is memory: at {largest.townships:,} townships DuckDB's load, "
+            "build and export peak at "
+            f"{peak / 1024:.1f} GiB ({step}), {peak / memory:.0%} of this machine's {info['memory_gib']} GiB, so "
+            f"(linearly) one such machine holds about {capacity:,.0f} townships' worth of data in one build "
+            f"({capacity / largest.townships:.0f}× this size), and DuckDB can spill to disk beyond its memory limit. "
+            + (f"A cluster of {machines} such machines would pay off beyond the crossover above, and a cluster is the "
+               "way once the data outgrows one machine" if crossover is not None and crossover < capacity
+               else "A cluster pays off when the data outgrows one machine")
+            + ": decades of monthly as-of dates judged in one build, or the marts joined with other national data "
+            "already on the cluster"
+            + (", not one national check." if crossover is None or crossover > largest.townships else ".")
+        )
+    sentences.append(
+        f"{len(results)} size{'s' if len(results) > 1 else ''}, {len(results[0].spark.steps['build'])} Spark "
+        f"run(s) each, on a shared machine (load average {', '.join(map(str, info['load_average']))} at the start): "
+        "the extrapolations are rough; the order of magnitude is what they show."
+    )
+    return " ".join(sentences)
+
+
 def write_report(path: Path, text: str) -> None:
     kept = ""
     if path.exists():
@@ -519,29 +995,68 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=PROJECT / "bench" / "REPORT.md")
     parser.add_argument("--validate-timeout", type=float, default=1800, help="seconds before validate is stopped")
     parser.add_argument("--no-validate", action="store_true", help="skip `warehouse validate`")
+    parser.add_argument(
+        "--spark-sizes", default=None,
+        help="sizes (among --sizes) also built on a local Spark session; default those of "
+        f"{','.join(map(str, SPARK_SIZES))} among --sizes; '' for none",
+    )
+    parser.add_argument("--spark-repeat", type=int, default=1, help="runs of each Spark step (median reported)")
+    parser.add_argument(
+        "--spark-models-only-sizes", default=str(SPARK_SIZES[0]),
+        help="Spark sizes at which both engines also build without data tests (--skip-data-tests); '' for none",
+    )
+    parser.add_argument("--spark-timeout", type=float, default=2700, help="seconds before a Spark step is stopped")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.spark_sizes is None:
+        args.spark_sizes = ",".join(str(n) for n in SPARK_SIZES if n in sizes)
+    spark_sizes = [int(s) for s in args.spark_sizes.split(",") if s.strip()]
+    models_only = {int(s) for s in args.spark_models_only_sizes.split(",") if s.strip()}
+    if not set(spark_sizes) <= set(sizes):
+        parser.error(f"--spark-sizes {args.spark_sizes}: every Spark size must be among --sizes {args.sizes} "
+                     "(Spark reuses the data and the load of the DuckDB run)")
     args.work.mkdir(parents=True, exist_ok=True)
     info = machine()
+    info["subreaper"] = become_subreaper()
+    if spark_sizes and not info["subreaper"]:
+        print("warning: cannot become a child subreaper: Spark's CPU time will leave out the JVM", file=sys.stderr)
     validate = has_validate() and not args.no_validate
-    print(f"benchmarking {PROJECT} (validate: {'yes' if validate else 'not available'})", flush=True)
-    overhead = dbt_overhead(args.work, args.repeat)
+    print(f"benchmarking {PROJECT} (validate: {'yes' if validate else 'not available'}; Spark at "
+          f"{', '.join(f'{n:,}' for n in spark_sizes) or 'no size'})", flush=True)
+
+    def spark_at(n: int | None) -> dict | None:
+        if n is not None and n not in spark_sizes or not spark_sizes:
+            return None
+        return {"repeat": args.spark_repeat, "timeout": args.spark_timeout,
+                "models_only": n is None or n in models_only}
+
+    overhead = dbt_overhead(args.work, args.repeat, spark_at(None))
     results = []
     for n in sorted(sizes):
         repeat = args.repeat_large if n >= LARGE else args.repeat
-        results.append(bench_size(n, repeat, args.work, validate, args.validate_timeout, args.seed))
+        results.append(bench_size(n, repeat, args.work, validate, args.validate_timeout, args.seed, spark_at(n)))
         (args.work / "results.json").write_text(
-            json.dumps({"machine": info, "overhead": [asdict(m) for m in overhead],
+            json.dumps({"machine": info, "overhead": asdict(overhead),
                         "sizes": [asdict(r) for r in results]}, indent=2, default=str),
             encoding="utf-8",
         )
     write_report(args.report, render(results, overhead, info, args, validate))
     print(f"report: {args.report}")
+    status = 0
     failed = [r.townships for r in results if r.missing or r.extra]
     if failed:
         print(f"planted findings differ from those found at N = {failed}", file=sys.stderr)
-        return 1
-    return 0
+        status = 1
+    differing = [r.townships for r in results if r.spark and not all(r.spark.identical.values())]
+    if differing:
+        print(f"Spark's outputs differ from DuckDB's at N = {differing}", file=sys.stderr)
+        status = 1
+    broken = [r.townships for r in [*results, SizeResult(0, spark=overhead.spark)] if r.spark
+              for runs in r.spark.steps.values() for m in runs if m.status not in (0, -9)]
+    if broken:
+        print(f"a Spark step failed at N = {sorted(set(broken))}", file=sys.stderr)
+        status = 1
+    return status
 
 
 if __name__ == "__main__":

@@ -1,43 +1,71 @@
 {#- The snapshot history's tables (schema `history`), created empty when missing, before every dbt invocation
     (on-run-start in dbt_project.yml): the history marts read them through source('history', …) from the first
     build on, and `warehouse snapshot` (warehouse/snapshot.py) appends to them, never updates or deletes.
-    One snapshot per (snapshot_date, rulebook_version); its findings and townships carry its snapshot_id. -#}
+    One snapshot per (snapshot_date, rulebook_version); its findings and townships carry its snapshot_id.
+    The columns are listed once; DuckDB adds the keys, Spark (which enforces none) stores Parquet. -#}
+{% macro history_tables() -%}
+    {{ return({
+        'snapshots': {
+            'columns': [
+                ('snapshot_id', 'string not null'), ('rulebook_version', 'string not null'),
+                ('inputs_checksum', 'string not null'), ('inputs', 'string not null'), ('software', 'string not null'),
+                ('run_id', 'string not null'), ('findings', 'integer not null'), ('townships', 'integer not null'),
+                ('snapshot_date', 'date not null'), ('taken_at', timestamp_tz_type() ~ ' not null'),
+            ],
+            'keys': ['primary key (snapshot_id)', 'unique (snapshot_date, rulebook_version)'],
+        },
+        'snapshot_findings': {
+            'columns': [
+                ('snapshot_id', 'string not null'), ('rule_id', 'string not null'), ('severity', 'string not null'),
+                ('township_code', 'string not null'), ('person_id', 'string'), ('period', 'integer'),
+                ('county_code', 'string'), ('township_name', 'string'), ('param_id', 'string not null'),
+                ('observed', 'string'), ('limit_value', 'string'), ('message_zh', 'string not null'),
+                ('citation', 'string not null'), ('event_on', 'date not null'),
+            ],
+            'keys': [],
+        },
+        'snapshot_townships': {
+            'columns': [
+                ('snapshot_id', 'string not null'), ('township_code', 'string not null'), ('county_code', 'string'),
+                ('township_name', 'string'),
+            ],
+            'keys': ['primary key (snapshot_id, township_code)'],
+        },
+    }) }}
+{%- endmacro %}
+
 {% macro create_history_tables() -%}
+    {{ return(adapter.dispatch('create_history_tables')()) }}
+{%- endmacro %}
+
+{% macro duckdb__create_history_tables() -%}
 create schema if not exists history;
-create table if not exists history.snapshots (
-    snapshot_id varchar primary key,
-    rulebook_version varchar not null,
-    inputs_checksum varchar not null,
-    inputs varchar not null,
-    software varchar not null,
-    run_id varchar not null,
-    findings integer not null,
-    townships integer not null,
-    snapshot_date date not null,
-    taken_at timestamp with time zone not null,
-    unique (snapshot_date, rulebook_version)
-);
-create table if not exists history.snapshot_findings (
-    snapshot_id varchar not null,
-    rule_id varchar not null,
-    severity varchar not null,
-    township_code varchar not null,
-    person_id varchar,
-    period integer,
-    county_code varchar,
-    township_name varchar,
-    param_id varchar not null,
-    observed varchar,
-    limit_value varchar,
-    message_zh varchar not null,
-    citation varchar not null,
-    event_on date not null
-);
-create table if not exists history.snapshot_townships (
-    snapshot_id varchar not null,
-    township_code varchar not null,
-    county_code varchar,
-    township_name varchar,
-    primary key (snapshot_id, township_code)
-)
+{%- for name, table in history_tables().items() %}
+create table if not exists history.{{ name }} (
+    {%- for column, kind in table.columns %}
+    {{ column }} {{ kind }}{% if not loop.last or table['keys'] %},{% endif %}
+    {%- endfor %}
+    {%- for key in table['keys'] %}
+    {{ key }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+){% if not loop.last %};{% endif %}
+{%- endfor %}
+{%- endmacro %}
+
+{#- Spark: one statement per call (the session cursor runs one), no keys; the history store itself stays in the
+    warehouse file (warehouse/snapshot.py), these tables let a full Spark build of the history marts run. -#}
+{% macro spark__create_history_tables() -%}
+    {%- do run_query('create database if not exists history') -%}
+    {%- for name, table in history_tables().items() -%}
+        {%- set columns = [] -%}
+        {%- for column, kind in table.columns -%}{%- do columns.append(column ~ ' ' ~ kind.replace(' not null', '')) -%}{%- endfor -%}
+        {%- do run_query('create table if not exists history.' ~ name ~ ' (' ~ columns | join(', ') ~ ') using parquet') -%}
+    {%- endfor -%}
+    select 1
+{%- endmacro %}
+
+{#- `dbt run-operation ensure_history_tables`: the history tables in the warehouse file without a build, for a
+    snapshot judged on another engine (the history stays in the warehouse file; warehouse/snapshot.py). -#}
+{% macro ensure_history_tables() -%}
+    {%- do run_query(create_history_tables()) -%}
 {%- endmacro %}

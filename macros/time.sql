@@ -35,13 +35,28 @@
     {{ return(adapter.dispatch('anniversary')(date_expr, years_expr)) }}
 {%- endmacro %}
 
-{% macro default__anniversary(date_expr, years_expr) -%}
+{% macro duckdb__anniversary(date_expr, years_expr) -%}
     cast({{ dbt.dateadd('year', years_expr, date_expr) }} as date)
+{%- endmacro %}
+
+{#- Spark: add_months keeps the day of the month where it exists, else the month's last day (29 February + 1 year
+    = 28 February), like DuckDB's interval; dbt.dateadd's Spark version goes through timestamps and rejects nulls. -#}
+{% macro spark__anniversary(date_expr, years_expr) -%}
+    add_months({{ date_expr }}, cast(({{ years_expr }}) * 12 as int))
 {%- endmacro %}
 
 {#- Days in [start, end): end − start. -#}
 {% macro days_between(start_expr, end_expr) -%}
+    {{ return(adapter.dispatch('days_between')(start_expr, end_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__days_between(start_expr, end_expr) -%}
     {{ dbt.datediff(start_expr, end_expr, 'day') }}
+{%- endmacro %}
+
+{#- Spark: datediff(end, start) in days (dbt.datediff's Spark version rejects nulls). -#}
+{% macro spark__days_between(start_expr, end_expr) -%}
+    datediff({{ end_expr }}, {{ start_expr }})
 {%- endmacro %}
 
 {#- An appraisal year happens on its 31 December (contract section 2). -#}

@@ -62,3 +62,21 @@ def run_warehouse(input_dir: Path, root: Path, as_of: str = DEMO_AS_OF) -> Run:
 def demo_run(tmp_path_factory) -> Run:
     """`warehouse run` on the shipped demo county at its as-of date, built once per session."""
     return run_warehouse(DEMO_DIR, tmp_path_factory.mktemp("demo_run"))
+
+
+GENERATED_TOWNSHIPS, GENERATED_SEED = 40, 7
+"""The generated data set the tests share: small, yet every rule in force is planted in it."""
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory):
+    """`warehouse generate` output (Parquet) with its planted findings, made once per session."""
+    from warehouse.generate import generate
+
+    return generate(townships=GENERATED_TOWNSHIPS, seed=GENERATED_SEED, out_dir=tmp_path_factory.mktemp("generated"))
+
+
+@pytest.fixture(scope="session")
+def generated_run(generated, tmp_path_factory) -> Run:
+    """`warehouse run` on the generated data set at its as-of date."""
+    return run_warehouse(generated.out_dir, tmp_path_factory.mktemp("generated_run"), as_of=generated.as_of.isoformat())

@@ -7,13 +7,11 @@ import json
 from pathlib import Path
 
 import polars as pl
-import pytest
 
-from conftest import DEMO_AS_OF, run_warehouse, warehouse_cli
+from conftest import DEMO_AS_OF, warehouse_cli
 from warehouse.generate import AS_OF, generate, synthesise
 from warehouse.load import load_inputs
 
-TOWNSHIPS, SEED = 40, 7
 KEY = ["rule_id", "township_code", "person_id", "period"]
 RULES_IN_FORCE = {
     "ORG_OFFICE_COUNT", "ORG_STATION_MAX", "ORG_DEVELOPED_TOWN_BODIES", "STAFF_TRANSFER_LOCK", "STAFF_MIN_SERVICE",
@@ -21,16 +19,6 @@ RULES_IN_FORCE = {
     "STAFF_SOCIAL_WORKERS", "STAFF_OVER_LEADER_QUOTA",
 }
 """Every rule with a version in the shipped rulebook (ORG_STANDARD_STRUCTURE has none)."""
-
-
-@pytest.fixture(scope="session")
-def generated(tmp_path_factory: pytest.TempPathFactory):
-    return generate(townships=TOWNSHIPS, seed=SEED, out_dir=tmp_path_factory.mktemp("generated"))
-
-
-@pytest.fixture(scope="session")
-def generated_run(generated, tmp_path_factory: pytest.TempPathFactory):
-    return run_warehouse(generated.out_dir, tmp_path_factory.mktemp("generated_run"), as_of=generated.as_of.isoformat())
 
 
 def _found(run) -> pl.DataFrame:

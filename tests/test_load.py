@@ -17,6 +17,7 @@ import pytest
 
 from warehouse import load as load_module
 from warehouse.contract import ENTITIES, ENTITY_BY_NAME, REJECT_COLUMNS
+from warehouse.db import loaded_path, loaded_root
 from warehouse.load import FileReport, InputError, load_inputs
 
 Rows = list[dict[str, str]]
@@ -645,17 +646,30 @@ def test_an_unreadable_file_stops_the_run(tmp_path, db):
 
 
 def test_a_failure_while_writing_rolls_back_to_the_previous_load(tmp_path, db, previous_load, monkeypatch):
-    original = load_module.replace_table
+    original = load_module.write_table
+    loads_before = sorted(p.name for p in loaded_root(db).iterdir())
 
-    def fail_on_rejects(con, name, frame, types):
-        if name == "rejects":
+    def fail_on_rejects(folder, name, frame, types):
+        if name == "rejects":  # after every entity's Parquet is written
             raise RuntimeError("disk full")
-        original(con, name, frame, types)
+        original(folder, name, frame, types)
 
-    monkeypatch.setattr(load_module, "replace_table", fail_on_rejects)
+    monkeypatch.setattr(load_module, "write_table", fail_on_rejects)
     with pytest.raises(RuntimeError):
         load_quietly(write_folder(tmp_path / "in", changed("townships", 0, township_name="新名字")))
     assert current_load(db) == previous_load
+    assert sorted(p.name for p in loaded_root(db).iterdir()) == loads_before  # the half-written load is gone
+
+
+def test_a_load_is_parquet_one_folder_per_entity_and_replaces_the_previous_files(tmp_path, db, previous_load):
+    first = loaded_path(db).resolve()
+    load_quietly(write_folder(tmp_path / "in"))
+    current = loaded_path(db).resolve()
+    assert current != first and not first.exists()
+    assert sorted(p.name for p in current.iterdir()) == [
+        "appraisals", "load_files", "people", "postings", "rejects", "townships", "units"
+    ]
+    assert [p.name for p in (current / "people").iterdir()] == ["part-0.parquet"]
 
 
 def test_a_new_load_replaces_the_previous_one_whole(tmp_path, db, previous_load):

@@ -39,11 +39,13 @@ def print_summary(result) -> None:
     print(f"结果文件 / outputs: {result.out_dir.resolve()}")
 
 
-def do_build(as_of: date) -> None:
+def do_build(args: argparse.Namespace) -> None:
     from warehouse.build import build
 
-    result = build(as_of)
-    print(f"dbt build 完成 / done: {result.nodes} 个节点 / nodes in {result.seconds:.1f} s, as of {result.as_of}")
+    result = build(args.as_of, engine=args.engine, data_tests=not args.skip_data_tests)
+    print(
+        f"dbt build 完成 / done ({args.engine}): {result.nodes} 个节点 / nodes in {result.seconds:.1f} s, as of {result.as_of}"
+    )
 
 
 def cmd_load(args: argparse.Namespace) -> None:
@@ -53,24 +55,29 @@ def cmd_load(args: argparse.Namespace) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> None:
-    do_build(args.as_of)
+    do_build(args)
 
 
 def cmd_export(args: argparse.Namespace) -> None:
     from warehouse.export import export
 
-    print_summary(export(args.out_dir))
+    print_summary(export(args.out_dir, engine=args.engine))
 
 
 def cmd_run(args: argparse.Namespace) -> None:
     from warehouse.export import export
     from warehouse.load import load_inputs
 
+    if args.validate and args.engine != "duckdb":
+        raise UsageError(
+            "--validate 仅用于 DuckDB 引擎；请在 DuckDB 构建后运行 warehouse validate。 / --validate runs on the DuckDB "
+            "engine: run `warehouse validate` after a DuckDB build."
+        )
     started_at = datetime.now(timezone.utc)
     load_inputs(args.input)
-    do_build(args.as_of)
+    do_build(args)
     extra = {"validation": do_validate(args.out / "validation").manifest()} if args.validate else None
-    print_summary(export(args.out, started_at=started_at, extra_manifest=extra))
+    print_summary(export(args.out, started_at=started_at, extra_manifest=extra, engine=args.engine))
 
 
 def do_validate(out_dir: Path):
@@ -124,7 +131,7 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
             dates = series(args.date_from, args.date_to or date.today(), args.every or "month")
         except ValueError as error:
             raise UsageError(str(error)) from error
-    result = snapshot(dates)
+    result = snapshot(dates, engine=args.engine)
     print(
         f"快照 新增 {len(result.added)} 个、已有保留 {len(result.kept)} 个，追加问题 {result.findings} 条 / "
         f"snapshots added {len(result.added)}, kept {len(result.kept)}; findings appended {result.findings} "
@@ -141,6 +148,20 @@ def cmd_history(args: argparse.Namespace) -> None:
     print(f"结果文件 / outputs: {result.out_dir.resolve()}")
 
 
+def add_engine(parser: argparse.ArgumentParser, *, building: bool = False) -> None:
+    from warehouse.build import ENGINES  # light: build.py imports nothing heavy
+
+    parser.add_argument(
+        "--engine", choices=ENGINES, default="duckdb",
+        help="计算引擎（默认 duckdb；spark 见 README）/ engine (default duckdb; spark: see the README)",
+    )
+    if building:
+        parser.add_argument(
+            "--skip-data-tests", action="store_true",
+            help="只建模型，不跑 dbt 数据测试 / build the models without dbt's data tests (quicker on Spark)",
+        )
+
+
 def add_load(commands) -> None:
     parser = commands.add_parser("load", help="校验并载入输入文件 / validate and load the inputs")
     parser.add_argument("input_dir", type=Path)
@@ -149,11 +170,13 @@ def add_load(commands) -> None:
 def add_build(commands) -> None:
     parser = commands.add_parser("build", help="按核查基准日运行 dbt build / dbt build with the as-of date")
     parser.add_argument("--as-of", type=as_of_date, default=date.today())
+    add_engine(parser, building=True)
 
 
 def add_export(commands) -> None:
     parser = commands.add_parser("export", help="写出结果文件 / write the outputs")
     parser.add_argument("out_dir", type=Path)
+    add_engine(parser)
 
 
 def add_run(commands) -> None:
@@ -165,6 +188,7 @@ def add_run(commands) -> None:
         "--validate", action="store_true",
         help="另以 Great Expectations 校验，写入 OUT/validation / also run the GX suites into OUT/validation",
     )
+    add_engine(parser, building=True)
 
 
 def add_validate(commands) -> None:
@@ -209,6 +233,7 @@ def add_snapshot(commands) -> None:
     parser.add_argument("--from", dest="date_from", type=as_of_date, help="补录起始日 / first date of a backfill")
     parser.add_argument("--to", dest="date_to", type=as_of_date, help="补录截止日（默认：今天）/ last date (default: today)")
     parser.add_argument("--every", choices=("month", "quarter", "year"), help="间隔（默认：month）/ step (default: month)")
+    add_engine(parser)
 
 
 def add_history(commands) -> None:

@@ -22,6 +22,31 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("WAREHOUSE_DB") or PROJECT_DIR / "warehouse.duckdb").resolve()
 
 
+def loaded_root(db_path: Path | None = None) -> Path:
+    """`$WAREHOUSE_LOADED_DIR`, else `<warehouse file name>_loaded` beside the warehouse file: the loader's
+    validated output, the one copy of the loaded data both engines read (see `loaded_path`)."""
+    if os.environ.get("WAREHOUSE_LOADED_DIR"):
+        return Path(os.environ["WAREHOUSE_LOADED_DIR"]).resolve()
+    db = db_path or warehouse_path()
+    return db.with_name(db.stem + "_loaded")
+
+
+def loaded_path(db_path: Path | None = None) -> Path:
+    """The current load: `<loaded_root>/current`, a symbolic link to the folder of the last complete load, which
+    holds one Parquet folder per entity (townships/, units/, people/, postings/, appraisals/, rejects/,
+    load_files/). The DuckDB `raw` views and the Spark `raw` tables read these files."""
+    return loaded_root(db_path) / "current"
+
+
+def spark_dir(db_path: Path | None = None) -> Path:
+    """`$WAREHOUSE_SPARK_DIR`, else `<warehouse file name>_spark` beside the warehouse file: the local Spark
+    engine's tables (`tables/<schema>.db/<table>`, Parquet) and its metastore."""
+    if os.environ.get("WAREHOUSE_SPARK_DIR"):
+        return Path(os.environ["WAREHOUSE_SPARK_DIR"]).resolve()
+    db = db_path or warehouse_path()
+    return db.with_name(db.stem + "_spark")
+
+
 @contextmanager
 def connect(path: Path | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     target = path or warehouse_path()
@@ -33,6 +58,37 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> Iterator[du
     target.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target), read_only=read_only)
     try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def reading(engine: str = "duckdb") -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for reading the built warehouse, whichever engine built it, with the same schema and table
+    names: the warehouse file opened read-only, or, for Spark, an in-memory DuckDB with a view over each Parquet
+    table of the local Spark warehouse (`<schema>.db/<table>`; Spark's views have no files and are left out) and
+    `raw` over the current load."""
+    if engine == "duckdb":
+        with connect(read_only=True) as con:
+            yield con
+        return
+    tables = spark_dir() / "tables"
+    if not tables.exists():
+        raise FileNotFoundError(
+            f"Spark 仓库不存在：{tables}。请先运行 warehouse build --engine spark。 / The Spark warehouse {tables} "
+            "does not exist: run `warehouse build --engine spark` first."
+        )
+    folders = [(d.name.removesuffix(".db"), t) for d in tables.glob("*.db") for t in d.iterdir() if t.is_dir()]
+    folders += [("raw", t) for t in loaded_path().glob("*") if t.is_dir()]
+    con = duckdb.connect()
+    try:
+        for schema, folder in folders:
+            if not any(folder.glob("*.parquet")):
+                continue
+            con.execute(f'create schema if not exists "{schema}"')
+            files = str(folder / "*.parquet").replace("'", "''")
+            con.execute(f'create view "{schema}"."{folder.name}" as select * from read_parquet(\'{files}\')')
         yield con
     finally:
         con.close()

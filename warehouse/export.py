@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from warehouse.contract import REJECT_COLUMNS
-from warehouse.db import connect
+from warehouse.db import reading
 from warehouse.rulebook import rulebook_version
 
 VIOLATION_COLUMNS = (
@@ -41,8 +41,8 @@ class ExportResult:
     by_severity: dict[str, int]
 
 
-def read_outputs() -> dict[str, pl.DataFrame]:
-    with connect(read_only=True) as con:
+def read_outputs(engine: str = "duckdb") -> dict[str, pl.DataFrame]:
+    with reading(engine) as con:
         frames = {
             "violations": con.sql(
                 f"""
@@ -103,9 +103,11 @@ def manifest(frames: dict[str, pl.DataFrame], started_at: datetime, finished_at:
     }
 
 
-def export(out_dir: Path, *, started_at: datetime | None = None, extra_manifest: dict | None = None) -> ExportResult:
+def export(
+    out_dir: Path, *, started_at: datetime | None = None, extra_manifest: dict | None = None, engine: str = "duckdb"
+) -> ExportResult:
     started_at = started_at or datetime.now(timezone.utc)
-    frames = read_outputs()
+    frames = read_outputs(engine)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "parquet").mkdir(exist_ok=True)
     violations = frames["violations"]
@@ -114,7 +116,7 @@ def export(out_dir: Path, *, started_at: datetime | None = None, extra_manifest:
     frames["rejects"].write_csv(out_dir / "rejects.csv")
     for table in PARQUET_TABLES:
         frames[f"parquet/{table}"].write_parquet(out_dir / "parquet" / f"{table}.parquet")
-    document = manifest(frames, started_at, datetime.now(timezone.utc)) | (extra_manifest or {})
+    document = manifest(frames, started_at, datetime.now(timezone.utc)) | {"engine": engine} | (extra_manifest or {})
     (out_dir / "run_manifest.json").write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     count = lambda column: dict(violations.group_by(column).len().sort(column).iter_rows())  # noqa: E731
     return ExportResult(

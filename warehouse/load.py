@@ -1,7 +1,9 @@
 """`warehouse load`: validate an input folder and make it the warehouse's `raw` schema (contract sections 1 and 5).
 
-Everything is read and checked in memory first; the warehouse file is touched only at the end, in one
-transaction, so a run that stops (a missing file, a missing column, a crash) leaves the previous load whole.
+Everything is read and checked in memory first. The checked tables are written as Parquet, one folder per
+entity, into a new folder beside the warehouse; only a complete load becomes `current` (one atomic rename), so a
+run that stops (a missing file, a missing column, a crash) leaves the previous load whole. Both engines read these
+files: DuckDB through the `raw` views of the warehouse file, Spark through `raw` tables over the same folders.
 A bad row never stops the run: it lands in `raw.rejects` with the file, the row number the analyst sees in
 Excel, the column, the value and the reason, Chinese first.
 
@@ -12,6 +14,9 @@ appraisals) takes seconds; per-row Python runs only when reading XLSX cells.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import uuid
 import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +26,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import openpyxl
 import polars as pl
 from openpyxl.utils.exceptions import InvalidFileException
@@ -37,7 +41,7 @@ from warehouse.contract import (
     Column,
     Entity,
 )
-from warehouse.db import connect, warehouse_path
+from warehouse.db import connect, loaded_path, loaded_root, warehouse_path
 from warehouse.parse import Parsed, parse_column
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -60,6 +64,7 @@ LOAD_FILE_TYPES = {
     "loaded_at": "timestamp with time zone",
 }
 _POLARS_TYPES = {"varchar": pl.String, "integer": pl.Int32, "boolean": pl.Boolean, "date": pl.Date}
+_PARQUET_TYPES = _POLARS_TYPES | {"timestamp with time zone": pl.Datetime("us", "UTC")}
 
 
 class InputError(Exception):
@@ -741,24 +746,69 @@ def _joined(parts: list[pl.Expr], separator: str, name: str) -> pl.Expr:
 
 
 def write_raw(db_path: Path, results: list[Checked]) -> None:
-    """Replace the raw schema in one transaction: a failure anywhere leaves the previous load as it was.
+    """Replace the loaded data, all or nothing: a failure anywhere leaves the previous load as it was.
 
+    The validated tables are written as Parquet, one folder per entity, into a new folder beside the warehouse
+    (db.loaded_root); only when every file is complete does the `current` link switch to it, in one atomic rename,
+    and the warehouse's `raw` views (and, at build time, the Spark engine's `raw` tables) read it from there.
     Each table is released from `results` once written, so memory falls as the write goes on."""
     rejects = pl.concat([result.rejects for result in results])
     loaded_at = datetime.now(timezone.utc)
     files = pl.DataFrame([asdict(result.report) for result in results]).with_columns(
         loaded_at=pl.lit(loaded_at, dtype=pl.Datetime("us", "UTC"))
     )
+    root = loaded_root(db_path)
+    folder = root / f"load-{loaded_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    try:
+        for i, result in enumerate(results):
+            extras = [n for n in result.table.columns if n.startswith(EXTRA_PREFIX)]
+            write_table(folder, result.source.entity.name, result.table, table_columns(result.source.entity, extras))
+            results[i] = replace(result, table=result.table.clear())  # written: free it
+        write_table(folder, "rejects", rejects, REJECT_TYPES)
+        write_table(folder, "load_files", files, LOAD_FILE_TYPES)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    switch_current(root, folder)
+    create_raw_views(db_path, loaded_path(db_path))
+
+
+def write_table(folder: Path, name: str, frame: pl.DataFrame, types: Mapping[str, str]) -> None:
+    """One entity's folder of the load: `<name>/part-0.parquet`, with the raw table's columns and types."""
+    (folder / name).mkdir(parents=True)
+    frame.select(pl.col(column).cast(_PARQUET_TYPES[kind]) for column, kind in types.items()).write_parquet(
+        folder / name / "part-0.parquet", compression="snappy"
+    )
+
+
+def switch_current(root: Path, folder: Path) -> None:
+    """Point `root/current` at `folder` in one rename (atomic on POSIX), then remove the loads before it."""
+    link = root / f".current-{folder.name}"
+    link.symlink_to(folder.name, target_is_directory=True)
+    os.replace(link, root / "current")
+    for old in root.iterdir():
+        if old.name.startswith("load-") and old.name != folder.name:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def create_raw_views(db_path: Path, current: Path) -> None:
+    """The warehouse's `raw` schema: one view per folder of the current load, in one transaction (a warehouse
+    from before the Parquet load has tables there; they are replaced)."""
+    names = sorted(p.name for p in current.iterdir() if p.is_dir())
     with connect(db_path) as con:
         con.execute("begin transaction")
         try:
             con.execute(f"create schema if not exists {RAW_SCHEMA}")
-            for i, result in enumerate(results):
-                extras = [n for n in result.table.columns if n.startswith(EXTRA_PREFIX)]
-                replace_table(con, result.source.entity.name, result.table, table_columns(result.source.entity, extras))
-                results[i] = replace(result, table=result.table.clear())  # written: free it
-            replace_table(con, "rejects", rejects, REJECT_TYPES)
-            replace_table(con, "load_files", files, LOAD_FILE_TYPES)
+            kinds = dict(
+                con.execute(
+                    "select table_name, table_type from information_schema.tables where table_schema = ?", [RAW_SCHEMA]
+                ).fetchall()
+            )
+            for name in names:
+                if kinds.get(name) == "BASE TABLE":
+                    con.execute(f"drop table {RAW_SCHEMA}.{_quoted(name)}")
+                files = str(current / name / "*.parquet").replace("'", "''")
+                con.execute(f"create or replace view {RAW_SCHEMA}.{_quoted(name)} as select * from read_parquet('{files}')")
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -767,15 +817,3 @@ def write_raw(db_path: Path, results: list[Checked]) -> None:
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, types: Mapping[str, str]) -> None:
-    target = f"{RAW_SCHEMA}.{_quoted(name)}"
-    columns = ", ".join(f"{_quoted(column)} {kind}" for column, kind in types.items())
-    selected = ", ".join(_quoted(column) for column in types)
-    con.register("incoming", frame.select(list(types)).to_arrow())
-    try:
-        con.execute(f"create or replace table {target} ({columns})")
-        con.execute(f"insert into {target} select {selected} from incoming")
-    finally:
-        con.unregister("incoming")

@@ -36,8 +36,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.build import BuildError, dbt_args, run_dbt, target_path
-from warehouse.db import PROJECT_DIR, connect, warehouse_path
+from warehouse.build import BuildError, check_loaded, dbt_args, engine_target_path, run_dbt, target_path
+from warehouse.db import PROJECT_DIR, connect, spark_dir, warehouse_path
 from warehouse.rulebook import rulebook_version
 
 EVERY_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -198,15 +198,33 @@ def taken(con: duckdb.DuckDBPyConnection, version: str) -> dict[date, str]:
 # ---------------------------------------------------------------------------------------------------- dbt
 
 
-def build_history(dates: Sequence[date], project_dir: Path = PROJECT_DIR) -> float:
-    """Judge the dates in one dbt build of target `history`: the models snapshots read and the data tests wholly
-    on them (unit tests are the ordinary build's business). Returns dbt's elapsed seconds."""
+def build_history(dates: Sequence[date], project_dir: Path = PROJECT_DIR, engine: str = "duckdb") -> float:
+    """Judge the dates in one dbt build of target `history` (`spark_history` on Spark): the models snapshots read
+    and, on DuckDB, the data tests wholly on them (unit tests are the test suite's business; on a local Spark the
+    data tests would cost minutes, and they check what the loader guarantees). Returns dbt's elapsed seconds."""
     variables = {"as_of_dates": [day.isoformat() for day in dates], "as_of_date": max(dates).isoformat()}
+    if engine == "duckdb":
+        target, excluded = "history", ("--exclude", "test_type:unit", "--indirect-selection", "cautious")
+    else:
+        target, excluded = f"{engine}_history", ("--exclude-resource-type", "unit_test", "test")
+        run_dbt(dbt_args("run-operation", None, "ensure_history_tables", "--quiet", project_dir=project_dir))
     args = dbt_args(
-        "build", None, "--target", "history", "--vars", json.dumps(variables), "--select", *HISTORY_SELECTION,
-        "--exclude", "test_type:unit", "--indirect-selection", "cautious", "--quiet", project_dir=project_dir,
+        "build", None, "--vars", json.dumps(variables), "--select", *HISTORY_SELECTION, *excluded, "--quiet",
+        project_dir=project_dir, target=target,
     )
-    return float(run_dbt(args, target_path() / "history").get("elapsed_time", 0.0))
+    return float(run_dbt(args, engine_target_path(engine) / "history").get("elapsed_time", 0.0))
+
+
+def history_marts(con: duckdb.DuckDBPyConnection, engine: str) -> str:
+    """The schema (or prefix) the snapshot's findings are read from: the `history_marts` schema of the warehouse
+    file, or, after a Spark build, temporary views over its Parquet tables (the history itself stays in the
+    warehouse file, which holds findings only, whatever engine judged them)."""
+    if engine == "duckdb":
+        return "history_marts."
+    for table in ("violations", "township_scorecard"):
+        files = str(spark_dir() / "tables" / "history_marts.db" / table / "*.parquet").replace("'", "''")
+        con.execute(f"create temp view history_marts_{table} as select * from read_parquet('{files}')")
+    return "history_marts_"
 
 
 def build_history_marts(project_dir: Path = PROJECT_DIR) -> None:
@@ -225,7 +243,7 @@ def software() -> dict[str, str]:
 
 
 def append(
-    dates: Sequence[date], version: str, inputs_checksum: str, inputs: list[dict], run_id: str
+    dates: Sequence[date], version: str, inputs_checksum: str, inputs: list[dict], run_id: str, engine: str = "duckdb"
 ) -> tuple[list[date], int]:
     """Append a snapshot per date from the `history_marts` build, in one transaction. Dates the history already
     holds for this rulebook version are skipped (checked again under the transaction). Returns the dates added and
@@ -234,7 +252,8 @@ def append(
     versions = json.dumps(software(), ensure_ascii=False)
     inputs_text = json.dumps(inputs, ensure_ascii=False)
     with connect() as con:
-        built = {row[0] for row in con.sql("select distinct as_of from history_marts.township_scorecard").fetchall()}
+        marts = history_marts(con, engine)
+        built = {row[0] for row in con.sql(f"select distinct as_of from {marts}township_scorecard").fetchall()}
         missing = sorted(set(dates) - built)
         if missing:
             raise BuildError(
@@ -246,7 +265,7 @@ def append(
             for day in sorted(set(dates) - set(present)):
                 snapshot_id = f"{day.isoformat()}@{version}"
                 con.execute(
-                    """
+                    f"""
                     insert into history.snapshot_findings (
                         snapshot_id, rule_id, severity, township_code, person_id, period, county_code,
                         township_name, param_id, observed, limit_value, message_zh, citation, event_on
@@ -254,7 +273,7 @@ def append(
                     select
                         ?, rule_id, severity, township_code, person_id, period, county_code, township_name,
                         param_id, observed, limit_value, message_zh, citation, event_on
-                    from history_marts.violations
+                    from {marts}violations
                     where as_of = ?
                     """,
                     [snapshot_id, day],
@@ -262,10 +281,10 @@ def append(
                 if os.environ.get(KILL_DURING_WRITE):
                     os.kill(os.getpid(), signal.SIGKILL)
                 con.execute(
-                    """
+                    f"""
                     insert into history.snapshot_townships (snapshot_id, township_code, county_code, township_name)
                     select ?, township_code, county_code, township_name
-                    from history_marts.township_scorecard
+                    from {marts}township_scorecard
                     where as_of = ?
                     """,
                     [snapshot_id, day],
@@ -303,14 +322,13 @@ def append(
 # ------------------------------------------------------------------------------------------------ commands
 
 
-def take(dates: Sequence[date], *, project_dir: Path = PROJECT_DIR, version: str | None = None) -> SnapshotResult:
+def take(
+    dates: Sequence[date], *, project_dir: Path = PROJECT_DIR, version: str | None = None, engine: str = "duckdb"
+) -> SnapshotResult:
     """Take a snapshot for each date not yet in the history for the current rulebook (under the lock)."""
     started = time.monotonic()
-    if not warehouse_path().exists():
-        raise BuildError(
-            f"仓库文件不存在：{warehouse_path()}，请先运行 warehouse load。 / "
-            f"No warehouse at {warehouse_path()}: run `warehouse load` first."
-        )
+    check_loaded()
+    check_loaded(engine)
     version = version or rulebook_version()
     wanted = sorted(set(dates))
     with connect(read_only=True) as con:
@@ -331,8 +349,8 @@ def take(dates: Sequence[date], *, project_dir: Path = PROJECT_DIR, version: str
             f"({describe_dates(to_build)}) …",
             flush=True,
         )
-        build_seconds = build_history(to_build, project_dir)
-        added, findings = append(to_build, version, inputs_checksum, inputs, uuid.uuid4().hex)
+        build_seconds = build_history(to_build, project_dir, engine)
+        added, findings = append(to_build, version, inputs_checksum, inputs, uuid.uuid4().hex, engine)
         kept = sorted(set(wanted) - set(added))
     return SnapshotResult(
         rulebook_version=version,

@@ -12,7 +12,7 @@ coverage as (select * from {{ ref('int_township_rule_coverage') }}),
 parameter_lists as (
     select
         version_key,
-        string_agg(parameter || '=' || value, '; ' order by parameter) as parameters,
+        {{ ordered_string_agg("parameter || '=' || value", "'; '", 'parameter') }} as parameters,
         min(citation) as citation
     from parameters
     group by version_key

@@ -2,6 +2,8 @@
     rulebook version, in snapshot-date order: `new` the first time it is found, `open` while each snapshot finds it
     again, `resolved` in the first snapshot that no longer finds it (no row after that while it stays gone),
     `reopened` when a later snapshot finds it again. Snapshots of different rulebook versions are never mixed. -#}
+{%- set finding_timeline = 'partition by rulebook_version, rule_id, township_code, person_id, period order by snapshot_date' -%}
+{%- set up_to_now = finding_timeline ~ ' rows between unbounded preceding and current row' %}
 with snapshots as (select * from {{ ref('stg_snapshots') }}),
 
 snapshot_findings as (select * from {{ ref('stg_snapshot_findings') }}),
@@ -58,15 +60,9 @@ timeline as (
 compared as (
     select
         *,
-        lag(is_present) over finding_timeline as was_present,
-        max(case when is_present then snapshot_date end) over (
-            finding_timeline rows between unbounded preceding and current row
-        ) as last_seen_on
+        lag(is_present) over ({{ finding_timeline }}) as was_present,
+        max(case when is_present then snapshot_date end) over ({{ up_to_now }}) as last_seen_on
     from timeline
-    window finding_timeline as (
-        partition by rulebook_version, rule_id, township_code, person_id, period
-        order by snapshot_date
-    )
 ),
 
 statuses as (
@@ -84,17 +80,12 @@ statuses as (
 described as (
     select
         *,
-        sum(case when status = 'reopened' then 1 else 0 end) over finding_timeline as times_reopened,
-        last_value(severity ignore nulls) over finding_timeline as last_severity,
-        last_value(county_code ignore nulls) over finding_timeline as last_county_code,
-        last_value(township_name ignore nulls) over finding_timeline as last_township_name,
-        last_value(message_zh ignore nulls) over finding_timeline as last_message_zh
+        sum(case when status = 'reopened' then 1 else 0 end) over ({{ up_to_now }}) as times_reopened,
+        {{ last_non_null('severity') }} over ({{ up_to_now }}) as last_severity,
+        {{ last_non_null('county_code') }} over ({{ up_to_now }}) as last_county_code,
+        {{ last_non_null('township_name') }} over ({{ up_to_now }}) as last_township_name,
+        {{ last_non_null('message_zh') }} over ({{ up_to_now }}) as last_message_zh
     from statuses
-    window finding_timeline as (
-        partition by rulebook_version, rule_id, township_code, person_id, period
-        order by snapshot_date
-        rows between unbounded preceding and current row
-    )
 ),
 
 final as (

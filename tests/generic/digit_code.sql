@@ -3,5 +3,5 @@
 select {{ column_name }}
 from {{ model }}
 where {{ column_name }} is not null
-    and not regexp_matches({{ column_name }}, '^[0-9]{{ '{' }}{{ length }}{{ '}' }}$')
+    and not {{ matches_regex(column_name, '^[0-9]{' ~ length ~ '}$') }}
 {% endtest %}

@@ -1,0 +1,102 @@
+{#- What differs between the engines (DuckDB, the default, and Spark through dbt-spark), each behind one
+    adapter.dispatch macro with a duckdb__ and a spark__ version, so no model body holds engine-specific syntax.
+    dbt's own cross-database macros (dbt.dateadd, dbt.datediff, dbt.concat, dbt.listagg …) serve the rest. -#}
+
+{#- A timestamp with its time zone: DuckDB `timestamptz`; Spark's `timestamp` is an instant already. -#}
+{% macro timestamp_tz_type() -%}
+    {{ return(adapter.dispatch('timestamp_tz_type')()) }}
+{%- endmacro %}
+
+{% macro default__timestamp_tz_type() -%}timestamp with time zone{%- endmacro %}
+
+{% macro spark__timestamp_tz_type() -%}timestamp{%- endmacro %}
+
+{#- The loaded data (contract section 1), as schema `raw`: DuckDB's views are made by `warehouse load` in the
+    warehouse file; Spark's tables are made here, at the start of every invocation (on-run-start), over the same
+    Parquet folders ($WAREHOUSE_LOADED: the current load; `warehouse build` sets it). -#}
+{% macro register_loaded_data() -%}
+    {{ return(adapter.dispatch('register_loaded_data')()) }}
+{%- endmacro %}
+
+{% macro default__register_loaded_data() -%}
+    select 1
+{%- endmacro %}
+
+{% macro spark__register_loaded_data() -%}
+    {%- set root = env_var('WAREHOUSE_LOADED', '') -%}
+    {%- if execute and root -%}
+        {%- do run_query('create database if not exists raw') -%}
+        {%- for name in ['townships', 'units', 'people', 'postings', 'appraisals', 'rejects', 'load_files'] -%}
+            {%- do run_query('drop table if exists raw.' ~ name) -%}
+            {%- do run_query("create table raw." ~ name ~ " using parquet location '" ~ root ~ "/" ~ name ~ "'") -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
+{#- Text values of a group joined in the order of a key, e.g. the parameters of a rulebook version. -#}
+{% macro ordered_string_agg(expr, delimiter, order_by) -%}
+    {{ return(adapter.dispatch('ordered_string_agg')(expr, delimiter, order_by)) }}
+{%- endmacro %}
+
+{% macro duckdb__ordered_string_agg(expr, delimiter, order_by) -%}
+    string_agg({{ expr }}, {{ delimiter }} order by {{ order_by }})
+{%- endmacro %}
+
+{#- Spark: collect (key, value) pairs, sort them (structs sort field by field), keep the values. -#}
+{% macro spark__ordered_string_agg(expr, delimiter, order_by) -%}
+    array_join(transform(array_sort(collect_list(struct({{ order_by }} as sort_key, {{ expr }} as item))), pair -> pair.item), {{ delimiter }})
+{%- endmacro %}
+
+{#- The last non-null value of a window frame (used with `over (…)`). -#}
+{% macro last_non_null(expr) -%}
+    {{ return(adapter.dispatch('last_non_null')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__last_non_null(expr) -%}
+    last_value({{ expr }} ignore nulls)
+{%- endmacro %}
+
+{% macro spark__last_non_null(expr) -%}
+    last_value({{ expr }}, true)
+{%- endmacro %}
+
+{#- Whether text matches a regular expression (anchor it with ^…$ for a whole match). -#}
+{% macro matches_regex(expr, pattern) -%}
+    {{ return(adapter.dispatch('matches_regex')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro duckdb__matches_regex(expr, pattern) -%}
+    regexp_matches({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__matches_regex(expr, pattern) -%}
+    ({{ expr }} rlike '{{ pattern }}')
+{%- endmacro %}
+
+{#- dbt-spark's seed loader puts each value between quotes without escaping (a `'` in the rulebook's English breaks
+    the statement, and an empty cell becomes the text 'None'): this one writes escaped literals and real nulls. -#}
+{% macro spark__load_csv_rows(model, agate_table) -%}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {%- for row in chunk %}
+            (
+                {%- for value in row -%}
+                    {%- set column = agate_table.column_names[loop.index0] -%}
+                    {%- set kind = column_override.get(column, adapter.convert_type(agate_table, loop.index0)) -%}
+                    {%- if value is none -%}cast(null as {{ kind }})
+                    {%- else -%}cast('{{ (value | string).replace('\\', '\\\\').replace("'", "\\'") }}' as {{ kind }})
+                    {%- endif -%}
+                    {%- if not loop.last %}, {% endif -%}
+                {%- endfor -%}
+            ){% if not loop.last %},{% endif %}
+            {%- endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.first -%}{%- do statements.append(sql) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{%- endmacro %}

@@ -11,6 +11,7 @@ import polars as pl
 from conftest import DEMO_AS_OF, warehouse_cli
 from warehouse.generate import AS_OF, generate, synthesise
 from warehouse.load import load_inputs
+from warehouse.privacy import id_number_error
 
 KEY = ["rule_id", "township_code", "person_id", "period"]
 RULES_IN_FORCE = {
@@ -90,6 +91,15 @@ def test_generated_people_have_careers_and_appraisals():
     assert appraisals.select("person_id", "year").n_unique() == appraisals.height
     assert appraisals["year"].max() == AS_OF.year - 1
     assert appraisals["year"].n_unique() == 10
+
+
+def test_id_numbers_are_unique_valid_and_match_birth_date_and_sex_at_scale():
+    people = synthesise(2000, 7).frames["people"]  # 9 numbers drawn twice at this size and seed
+    ids = people["id_number"]
+    assert ids.n_unique() == people.height
+    assert id_number_error(ids).null_count() == people.height, "18 characters with a valid check character"
+    assert (ids.str.slice(6, 8) == people["birth_date"].dt.strftime("%Y%m%d")).all()
+    assert ((ids.str.slice(16, 1).cast(pl.Int32) % 2 == 1) == (people["gender"] == "male")).all()
 
 
 def test_csv_output_loads_with_no_rejects(tmp_path: Path):

@@ -160,6 +160,8 @@ FEMALE_CHARS = "芳丽娟敏静霞燕红玲琴萍慧婷雪梅兰英秀佳欣怡�
 PLACE_CHARS = "青山河石龙凤新安平和兴丰田溪岭坪桥湖塘江源泉林阳东西南北高长仁义礼信德富贵华宝金玉茶竹梅兰松柏云霞"
 ID_WEIGHTS = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
 ID_CHECK = "10X98765432"
+ID_SEQUENCES = 500
+"""Sequence numbers per county, birth date and sex in an id_number (three digits, odd for men, even for women)."""
 
 
 @dataclass(frozen=True)
@@ -1193,16 +1195,48 @@ def _gather_or_null(values: pl.Series, index: np.ndarray) -> pl.Series:
 
 
 def _id_numbers(r: _Random, c: _Country, township: np.ndarray, born: np.ndarray, female: np.ndarray) -> pl.Series:
-    """GB 11643 numbers: the home county, the birth date, a sequence (odd for men) and the check character."""
+    """GB 11643 numbers: the home county, the birth date, a sequence (odd for men) and the check character.
+    Unique, as real ones are: the sequence drawn for each person is moved up past the ones taken before it."""
     n = len(township)
     region = np.array([int(code) for code in c.county_codes], dtype=np.int64)[c.county[township]]
     birth = pl.Series(born.astype(np.int32)).cast(pl.Date)
     ymd = (birth.dt.year().cast(pl.Int64) * 10000 + birth.dt.month().cast(pl.Int64) * 100
            + birth.dt.day().cast(pl.Int64)).to_numpy()
-    sequence = r.ints(0, 499, n) * 2 + np.where(female, 0, 1)
-    body = region * 10**11 + ymd * 10**3 + sequence
+    born_where = region * 10**8 + ymd
+    male = np.where(female, 0, 1)
+    sequence = _unique_sequences(born_where * 2 + male, r.ints(0, ID_SEQUENCES - 1, n))
+    body = born_where * 10**3 + sequence * 2 + male
     digits = (body[:, None] // (10 ** np.arange(16, -1, -1, dtype=np.int64))) % 10
     check = (digits * ID_WEIGHTS).sum(axis=1) % 11
     return pl.DataFrame({"b": body, "c": pl.Series(list(ID_CHECK)).gather(check)}).select(
         pl.concat_str(pl.col("b").cast(pl.String).str.zfill(17), "c")
     ).to_series()
+
+
+def _unique_sequences(group: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """Per row, a sequence number in [0, ID_SEQUENCES) unique within its group: the drawn one, or the next free one
+    above the ones already given in the group (in the order of the draws); a group that runs past the last number
+    is numbered from 0 in that order instead. Draws that do not collide keep their number. Groups are integers
+    below 2**63 / ID_SEQUENCES (one sort key)."""
+    n = len(drawn)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(group * ID_SEQUENCES + drawn, kind="stable")
+    g, d = group[order], drawn[order]
+    starts = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))
+    index = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
+    rank = np.arange(n) - starts[index]
+    if rank.max() >= ID_SEQUENCES:
+        raise ValueError(
+            f"同一县、出生日期和性别的人员超过 {ID_SEQUENCES} 人，身份证号无法唯一 / more than {ID_SEQUENCES} people "
+            "of one county, birth date and sex: their id_numbers cannot be unique"
+        )
+    # rank + the running maximum of (drawn - rank) within the group; an offset per group keeps one running
+    # maximum over all rows from crossing into the next group.
+    offset = index * (n + ID_SEQUENCES)
+    sequence = np.maximum.accumulate(d - rank + offset) - offset + rank
+    overflowing = np.maximum.reduceat(sequence, starts) >= ID_SEQUENCES
+    sequence = np.where(overflowing[index], rank, sequence)
+    unique = np.empty(n, dtype=np.int64)
+    unique[order] = sequence
+    return unique

@@ -1,42 +1,66 @@
 {#- Moves and resignations of everyone, with the township they happen in (docs/rules.md "Move",
-    "Resignation"). Secondments are set aside when ordering postings. -#}
+    "Resignation"). Secondments are set aside when ordering postings. One window carries the next posting's
+    columns (lead), so no self-join; the last posting is the one without a next. -#}
 with postings as (select * from {{ ref('stg_postings') }}),
 
 sequenced as (
     select
-        *,
-        lead(posting_id) over (partition by person_id order by start_date, posting_id) as next_posting_id,
-        row_number() over (partition by person_id order by start_date desc, posting_id desc) as reverse_rank
+        person_id,
+        posting_id,
+        township_code,
+        county_code,
+        end_reason,
+        is_township,
+        start_date,
+        end_date,
+        lead(posting_id) over by_start as to_posting_id,
+        lead(org_level) over by_start as to_org_level,
+        lead(township_code) over by_start as to_township_code,
+        lead(county_code) over by_start as to_county_code,
+        lead(is_township) over by_start as is_to_township,
+        lead(start_date) over by_start as to_start_date
     from postings
     where not is_secondment
+    window by_start as (partition by person_id order by start_date, posting_id)
 ),
 
 moves as (
     select
-        left_posting.person_id,
+        person_id,
         'move' as event_kind,
-        left_posting.posting_id as from_posting_id,
-        next_posting.posting_id as to_posting_id,
-        left_posting.township_code,
-        left_posting.county_code,
-        next_posting.org_level as to_org_level,
-        next_posting.township_code as to_township_code,
-        next_posting.county_code as to_county_code,
-        next_posting.start_date as event_on
-    from sequenced as left_posting
-    inner join sequenced as next_posting on next_posting.posting_id = left_posting.next_posting_id
-    where left_posting.is_township
-        and (not next_posting.is_township or next_posting.township_code <> left_posting.township_code)
+        posting_id as from_posting_id,
+        to_posting_id,
+        township_code,
+        county_code,
+        to_org_level,
+        to_township_code,
+        to_county_code,
+        to_start_date as event_on
+    from sequenced
+    where is_township
+        and to_posting_id is not null
+        and (not is_to_township or to_township_code <> township_code)
 ),
 
+last_postings as (
+    select *
+    from sequenced
+    where to_posting_id is null
+        and end_reason = 'resignation'
+        and end_date is not null
+),
+
+{#- Only for a resignation from outside any township: the last township posting before it. -#}
 last_township_postings as (
     select
         person_id,
         township_code,
         county_code,
         row_number() over (partition by person_id order by start_date desc, posting_id desc) as township_rank
-    from sequenced
+    from postings
     where is_township
+        and not is_secondment
+        and person_id in (select person_id from last_postings where not is_township)
 ),
 
 resignations as (
@@ -57,13 +81,10 @@ resignations as (
         cast(null as {{ dbt.type_string() }}) as to_township_code,
         cast(null as {{ dbt.type_string() }}) as to_county_code,
         last_posting.end_date as event_on
-    from sequenced as last_posting
+    from last_postings as last_posting
     left join last_township_postings as last_township
         on last_township.person_id = last_posting.person_id
         and last_township.township_rank = 1
-    where last_posting.reverse_rank = 1
-        and last_posting.end_reason = 'resignation'
-        and last_posting.end_date is not null
 ),
 
 final as (

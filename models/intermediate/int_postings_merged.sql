@@ -1,23 +1,33 @@
 {#- Township work and township leadership as merged spans: overlapping or touching postings count once
-    (contract section 2). A posting still open ends on the far date open_end(). -#}
+    (contract section 2). A posting still open ends on the far date open_end(). Postings are read once, with only
+    the columns needed: every township posting is township work, and a leadership one is leadership too. -#}
 with postings as (select * from {{ ref('stg_postings') }}),
 
-experience_postings as (
+township_postings as (
     select
         person_id,
-        'township' as experience_kind,
+        is_leadership,
         start_date,
         coalesce(end_date, {{ open_end() }}) as end_date
     from postings
     where is_township
+),
+
+experience_kinds as (
+    select 'township' as experience_kind
     union all
+    select 'leadership' as experience_kind
+),
+
+experience_postings as (
     select
-        person_id,
-        'leadership' as experience_kind,
-        start_date,
-        coalesce(end_date, {{ open_end() }}) as end_date
-    from postings
-    where is_township and is_leadership
+        township_postings.person_id,
+        experience_kinds.experience_kind,
+        township_postings.start_date,
+        township_postings.end_date
+    from township_postings
+    inner join experience_kinds
+        on experience_kinds.experience_kind = 'township' or township_postings.is_leadership
 ),
 
 with_previous_end as (

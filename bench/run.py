@@ -486,7 +486,7 @@ def machine() -> dict:
 
     versions = software_versions(SOFTWARE)
     versions["java"] = java_version()
-    commit = _git("rev-parse", "--short", "HEAD")
+    commit = _git("rev-parse", "--short", "HEAD") or "?"
     dirty = bool(_git("status", "--porcelain", "--", "models", "macros", "warehouse"))
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -518,7 +518,7 @@ def java_version() -> str:
 
 def _git(*args: str) -> str:
     try:
-        return subprocess.run(["git", *args], cwd=PROJECT, capture_output=True, text=True).stdout.strip() or "?"
+        return subprocess.run(["git", *args], cwd=PROJECT, capture_output=True, text=True).stdout.strip()
     except OSError:
         return "?"
 

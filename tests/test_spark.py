@@ -85,3 +85,16 @@ def test_a_snapshot_judged_on_spark_records_the_runs_findings(spark_demo_run):
 def test_an_unknown_engine_is_refused(tmp_path):
     result = warehouse_cli("build", "--engine", "oracle", root=tmp_path)
     assert result.returncode == 2 and "spark" in result.stderr
+
+
+def test_validation_with_the_spark_engine_is_refused_before_anything_runs(tmp_path):
+    result = warehouse_cli("run", "--engine", "spark", "--validate", "--out", str(tmp_path / "out"), root=tmp_path)
+    assert result.returncode == 2 and "--validate" in result.stderr
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_exporting_from_spark_before_a_spark_build_says_what_to_run(tmp_path):
+    result = warehouse_cli("export", "--engine", "spark", str(tmp_path / "out"), root=tmp_path)
+    assert result.returncode == 1 and "warehouse build --engine spark" in result.stderr
+    result = warehouse_cli("build", "--engine", "spark", root=tmp_path)
+    assert result.returncode == 1 and "warehouse load" in result.stderr

@@ -143,7 +143,7 @@ class Check:
 def load_inputs(
     input_dir: Path, db_path: Path | None = None, *, log: Callable[[str], None] = print
 ) -> list[FileReport]:
-    """Validate the five input files of `input_dir` and replace the warehouse's raw schema with them.
+    """Validate the five input files of `input_dir` and make them the current load (Parquet, read by both engines).
 
     Files are read one at a time, in load order, and each file's cells are dropped once it is checked: a
     national load holds the checked tables, not every file twice."""

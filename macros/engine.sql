@@ -13,7 +13,8 @@
 
 {#- The loaded data (contract section 1), as schema `raw`: DuckDB's views are made by `warehouse load` in the
     warehouse file; Spark's tables are made here, at the start of every invocation (on-run-start), over the same
-    Parquet folders ($WAREHOUSE_LOADED: the current load; `warehouse build` sets it). -#}
+    Parquet folders ($WAREHOUSE_LOADED: the current load; `warehouse build` sets it), one per table of source `raw`
+    (models/staging/_sources.yml). -#}
 {% macro register_loaded_data() -%}
     {{ return(adapter.dispatch('register_loaded_data')()) }}
 {%- endmacro %}
@@ -26,9 +27,9 @@
     {%- set root = env_var('WAREHOUSE_LOADED', '') -%}
     {%- if execute and root -%}
         {%- do run_query('create database if not exists raw') -%}
-        {%- for name in ['townships', 'units', 'people', 'postings', 'appraisals', 'rejects', 'load_files'] -%}
-            {%- do run_query('drop table if exists raw.' ~ name) -%}
-            {%- do run_query("create table raw." ~ name ~ " using parquet location '" ~ root ~ "/" ~ name ~ "'") -%}
+        {%- for table in graph.sources.values() if table.source_name == 'raw' -%}
+            {%- do run_query('drop table if exists raw.' ~ table.name) -%}
+            {%- do run_query("create table raw." ~ table.name ~ " using parquet location '" ~ root ~ "/" ~ table.name ~ "'") -%}
         {%- endfor -%}
     {%- endif -%}
     select 1

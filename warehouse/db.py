@@ -22,13 +22,18 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("WAREHOUSE_DB") or PROJECT_DIR / "warehouse.duckdb").resolve()
 
 
+def _beside_warehouse(variable: str, suffix: str, db_path: Path | None) -> Path:
+    """`$variable`, else the folder `<warehouse file name><suffix>` beside the warehouse file."""
+    if os.environ.get(variable):
+        return Path(os.environ[variable]).resolve()
+    db = db_path or warehouse_path()
+    return db.with_name(db.stem + suffix)
+
+
 def loaded_root(db_path: Path | None = None) -> Path:
     """`$WAREHOUSE_LOADED_DIR`, else `<warehouse file name>_loaded` beside the warehouse file: the loader's
     validated output, the one copy of the loaded data both engines read (see `loaded_path`)."""
-    if os.environ.get("WAREHOUSE_LOADED_DIR"):
-        return Path(os.environ["WAREHOUSE_LOADED_DIR"]).resolve()
-    db = db_path or warehouse_path()
-    return db.with_name(db.stem + "_loaded")
+    return _beside_warehouse("WAREHOUSE_LOADED_DIR", "_loaded", db_path)
 
 
 def loaded_path(db_path: Path | None = None) -> Path:
@@ -41,10 +46,24 @@ def loaded_path(db_path: Path | None = None) -> Path:
 def spark_dir(db_path: Path | None = None) -> Path:
     """`$WAREHOUSE_SPARK_DIR`, else `<warehouse file name>_spark` beside the warehouse file: the local Spark
     engine's tables (`tables/<schema>.db/<table>`, Parquet) and its metastore."""
-    if os.environ.get("WAREHOUSE_SPARK_DIR"):
-        return Path(os.environ["WAREHOUSE_SPARK_DIR"]).resolve()
-    db = db_path or warehouse_path()
-    return db.with_name(db.stem + "_spark")
+    return _beside_warehouse("WAREHOUSE_SPARK_DIR", "_spark", db_path)
+
+
+def spark_tables() -> Path:
+    """The local Spark warehouse (profiles.yml: spark.sql.warehouse.dir): one `<schema>.db/<table>/` folder of
+    Parquet files per table."""
+    return spark_dir() / "tables"
+
+
+def spark_table(schema: str, table: str) -> Path:
+    return spark_tables() / f"{schema}.db" / table
+
+
+def parquet_view(con: duckdb.DuckDBPyConnection, relation: str, folder: Path, *, temporary: bool = False) -> None:
+    """(Re)create a DuckDB view `relation` (already quoted) over the Parquet files of `folder`."""
+    files = str(folder / "*.parquet").replace("'", "''")
+    kind = "temp view" if temporary else "view"
+    con.execute(f"create or replace {kind} {relation} as select * from read_parquet('{files}')")
 
 
 @contextmanager
@@ -73,7 +92,7 @@ def reading(engine: str = "duckdb") -> Iterator[duckdb.DuckDBPyConnection]:
         with connect(read_only=True) as con:
             yield con
         return
-    tables = spark_dir() / "tables"
+    tables = spark_tables()
     if not tables.exists():
         raise FileNotFoundError(
             f"Spark 仓库不存在：{tables}。请先运行 warehouse build --engine spark。 / The Spark warehouse {tables} "
@@ -87,8 +106,7 @@ def reading(engine: str = "duckdb") -> Iterator[duckdb.DuckDBPyConnection]:
             if not any(folder.glob("*.parquet")):
                 continue
             con.execute(f'create schema if not exists "{schema}"')
-            files = str(folder / "*.parquet").replace("'", "''")
-            con.execute(f'create view "{schema}"."{folder.name}" as select * from read_parquet(\'{files}\')')
+            parquet_view(con, f'"{schema}"."{folder.name}"', folder)
         yield con
     finally:
         con.close()

@@ -41,7 +41,7 @@ from warehouse.contract import (
     Column,
     Entity,
 )
-from warehouse.db import connect, loaded_path, loaded_root, warehouse_path
+from warehouse.db import connect, loaded_path, loaded_root, parquet_view, warehouse_path
 from warehouse.parse import Parsed, parse_column
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -807,8 +807,7 @@ def create_raw_views(db_path: Path, current: Path) -> None:
             for name in names:
                 if kinds.get(name) == "BASE TABLE":
                     con.execute(f"drop table {RAW_SCHEMA}.{_quoted(name)}")
-                files = str(current / name / "*.parquet").replace("'", "''")
-                con.execute(f"create or replace view {RAW_SCHEMA}.{_quoted(name)} as select * from read_parquet('{files}')")
+                parquet_view(con, f"{RAW_SCHEMA}.{_quoted(name)}", current / name)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

@@ -274,18 +274,20 @@ def plan(data: dashboard.Data, data_dir: Path, county: str | None, townships: li
     persons = persons or ([default_person] if default_person else [])
     pages = [Page("dashboard", "dashboard", f"乡镇机构编制合规概览 · {area}", {"data_dir": str(data_dir), "county_code": county})]
     for code in townships:
-        try:
-            name = dashboard.township(data, code)["township_name"]
-        except ValueError as error:
-            raise ReportInputError(str(error)) from error
+        name = _named(dashboard.township, data, code, "township_name")
         pages.append(Page("township", f"township-{code}", f"乡镇详情 · {name}", {"data_dir": str(data_dir), "township_code": code}))
     for person_id in persons:
-        try:
-            name = dashboard.person(data, person_id)["name"]
-        except ValueError as error:
-            raise ReportInputError(str(error)) from error
+        name = _named(dashboard.person, data, person_id, "name")
         pages.append(Page("cadre", f"cadre-{person_id}", f"干部任职经历 · {name}", {"data_dir": str(data_dir), "person_id": person_id}))
     return pages
+
+
+def _named(lookup, data, key: str, field: str) -> str:
+    """The name of the township or person a page is about; an unknown code stops the report (exit status 2)."""
+    try:
+        return lookup(data, key)[field]
+    except ValueError as error:
+        raise ReportInputError(str(error)) from error
 
 
 def write_history(out_dir: Path) -> Path | None:

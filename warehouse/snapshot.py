@@ -36,8 +36,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.build import BuildError, check_loaded, dbt_args, engine_target_path, run_dbt, target_path
-from warehouse.db import PROJECT_DIR, connect, spark_dir, warehouse_path
+from warehouse.build import (
+    UNIT_TESTS_ELSEWHERE, BuildError, check_loaded, dbt_args, engine_target_path, run_dbt, target_path,
+)
+from warehouse.db import PROJECT_DIR, connect, parquet_view, spark_table, warehouse_path
 from warehouse.rulebook import rulebook_version
 
 EVERY_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -206,7 +208,7 @@ def build_history(dates: Sequence[date], project_dir: Path = PROJECT_DIR, engine
     if engine == "duckdb":
         target, excluded = "history", ("--exclude", "test_type:unit", "--indirect-selection", "cautious")
     else:
-        target, excluded = f"{engine}_history", ("--exclude-resource-type", "unit_test", "test")
+        target, excluded = f"{engine}_history", ("--exclude-resource-type", *UNIT_TESTS_ELSEWHERE, "test")
         run_dbt(dbt_args("run-operation", None, "ensure_history_tables", "--quiet", project_dir=project_dir))
     args = dbt_args(
         "build", None, "--vars", json.dumps(variables), "--select", *HISTORY_SELECTION, *excluded, "--quiet",
@@ -222,8 +224,7 @@ def history_marts(con: duckdb.DuckDBPyConnection, engine: str) -> str:
     if engine == "duckdb":
         return "history_marts."
     for table in ("violations", "township_scorecard"):
-        files = str(spark_dir() / "tables" / "history_marts.db" / table / "*.parquet").replace("'", "''")
-        con.execute(f"create temp view history_marts_{table} as select * from read_parquet('{files}')")
+        parquet_view(con, f"history_marts_{table}", spark_table("history_marts", table), temporary=True)
     return "history_marts_"
 
 

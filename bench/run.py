@@ -103,6 +103,8 @@ class SizeResult:
     generate: Measure | None = None
     floor: list[float] = field(default_factory=list)
     floor_cpu: list[float] = field(default_factory=list)
+    least_work: dict[str, dict[str, float]] = field(default_factory=dict)
+    """{variant: {query label: seconds}}: the least work a build under the contract must do (LEAST_WORK)."""
     steps: dict[str, list[Measure]] = field(default_factory=dict)
     planted: int = 0
     found: int = 0
@@ -292,6 +294,67 @@ def time_floor(input_dir: Path) -> tuple[float, float]:
     return float(wall), float(cpu)
 
 
+# The least work any build under the contract must do, as bare DuckDB queries on the inputs already in memory
+# (their reading is not timed): the key checks issue 2 asks of staging (unique people, postings and
+# (person, year) appraisals; every posting and appraisal's person exists), one ordering of each person's postings
+# with the next posting beside each (what moves, transfer locks and merged experience need) and the appraisal
+# tallies by township and year (the excellent ratio). No rule logic, no writing to a file, no dbt: a lower bound
+# for "build less dbt's overhead", to set beside the floor and the 5× goal. Run twice: with person_id as loaded
+# (text), and with a dense integer person key that the loader does not make (assigned untimed).
+LEAST_WORK = (
+    ("unique (person, year) of appraisals",
+     "select count(*) from (select {person}, year from appraisals group by all having count(*) > 1)"),
+    ("unique posting_id", "select count(*) from (select posting_id from postings group by all having count(*) > 1)"),
+    ("unique person_id", "select count(*) from (select {person} from people group by all having count(*) > 1)"),
+    ("appraisals' people exist", "select count(*) from appraisals anti join people using ({person})"),
+    ("postings' people exist", "select count(*) from postings anti join people using ({person})"),
+    ("postings ordered per person, next beside each",
+     "create or replace temp table ordered as select {person}, posting_id, org_level, township_code, county_code, "
+     "start_date, end_date, lead(start_date) over (partition by {person} order by start_date, posting_id) "
+     "as next_start from postings"),
+    ("appraisal tallies by township and year",
+     "create or replace temp table tallies as select township_code, year, "
+     "count(*) filter (where grade <> 'not_graded') as graded, count(*) filter (where grade = 'excellent') "
+     "as excellent from appraisals semi join (select {person} from people where staff_category = 'civil_servant') "
+     "as civil_servants using ({person}) group by township_code, year"),
+)
+
+
+def time_least_work(input_dir: Path) -> dict[str, dict[str, float]]:
+    """Seconds of each LEAST_WORK query, in a fresh process, once with person_id and once with an integer key."""
+    readers = {entity: _reader(input_dir, entity) for entity in ("people", "postings", "appraisals")}
+    script = (
+        "import duckdb, json, sys, time\n"
+        "readers, queries = json.load(sys.stdin)\n"
+        "con = duckdb.connect()\n"
+        "con.sql('set enable_progress_bar = false')\n"
+        "for entity, reader in readers.items():\n"
+        "    con.sql(f'create temp table {entity} as select * from {reader}')\n"
+        "con.sql('create temp table person_keys as select person_id, row_number() over () :: integer as person_key '\n"
+        "        'from people')\n"
+        "for entity in ('people', 'postings', 'appraisals'):\n"
+        "    con.sql(f'create temp table {entity}_keyed as select {entity}.*, person_key from {entity} '\n"
+        "            'join person_keys using (person_id)')\n"
+        "result = {}\n"
+        "for variant, person, suffix in (('person_id', 'person_id', ''), ('integer key', 'person_key', '_keyed')):\n"
+        "    for entity in ('people', 'postings', 'appraisals'):\n"
+        "        con.sql(f'create or replace temp view {entity}_in as select * from {entity}{suffix}')\n"
+        "    timed = {}\n"
+        "    for label, query in queries:\n"
+        "        sql = query.format(person=person)\n"
+        "        for entity in ('people', 'postings', 'appraisals'):\n"
+        "            sql = sql.replace(f'from {entity}', f'from {entity}_in').replace(f'join {entity}', f'join {entity}_in')\n"
+        "        started = time.perf_counter()\n"
+        "        con.sql(sql).fetchall() if sql.startswith('select') else con.sql(sql)\n"
+        "        timed[label] = time.perf_counter() - started\n"
+        "    result[variant] = timed\n"
+        "print(json.dumps(result))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], input=json.dumps([readers, LEAST_WORK]),
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
 # --- one size ----------------------------------------------------------------------------------------------------
 
 
@@ -317,6 +380,8 @@ def bench_size(n: int, repeat: int, work: Path, validate: bool, validate_timeout
     result.rows = manifest["counts"]
     result.input_mib = sum(p.stat().st_size for p in data.iterdir() if p.stem in ENTITIES) / 2**20
     result.planted = manifest["planted_findings"]
+    print(f"[{n:,}] least work", flush=True)
+    result.least_work = time_least_work(data)
     for i in range(repeat):
         print(f"[{n:,}] floor, run {i + 1}/{repeat}", flush=True)
         wall, cpu = time_floor(data)
@@ -668,7 +733,14 @@ def render(results: list[SizeResult], overhead_result: Overhead, info: dict, arg
                 f"| the same in CPU time | {net_cpu:.1f} s = ×{net_cpu / floor_cpu:.1f} | "
                 f"{'yes' if net_cpu < 5 * floor_cpu else 'no'} |"
             )
+            least = _least_total(largest, "integer key")
+            if least is not None:
+                lines.append(
+                    f"| (for scale) the least work a build must do, `LEAST_WORK` below | {least:.1f} s = "
+                    f"×{least / floor:.1f} | {'below' if least < 5 * floor else 'above'} the 5× goal |"
+                )
         lines.append("")
+    lines += render_least_work(results)
     lines += render_spark(results, overhead_result, info, args)
     lines += [
         "## Correctness: planted findings against the violations found",
@@ -708,6 +780,39 @@ def render(results: list[SizeResult], overhead_result: Overhead, info: dict, arg
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _least_total(result: SizeResult, variant: str) -> float | None:
+    timed = result.least_work.get(variant)
+    return sum(timed.values()) if timed else None
+
+
+def render_least_work(results: list[SizeResult]) -> list[str]:
+    """The lower bound of LEAST_WORK against the floor, query by query."""
+    measured = [r for r in results if r.least_work]
+    if not measured:
+        return []
+    variants = list(measured[0].least_work)
+    lines = [
+        "## The least work a build must do",
+        "",
+        "Bare DuckDB queries for what any build under the contract has to compute, on the inputs already in memory "
+        "(reading them is not timed), one after another in a fresh process: the key checks issue 2 asks of staging, "
+        "one ordering of every person's postings with the next posting beside each (moves, transfer locks and "
+        "merged experience all need it) and the appraisal tallies (the excellent ratio). No rule logic, nothing "
+        "written to a file, no dbt. Once with person_id as loaded (text) and once with a dense integer person key "
+        "(assigned untimed; the loader does not make one). Seconds, one run each.",
+        "",
+        "| query | " + " | ".join(f"N = {r.townships:,}, {v}" for r in measured for v in variants) + " |",
+        "|---|" + "---:|" * (len(measured) * len(variants)),
+    ]
+    for label, _ in LEAST_WORK:
+        cells = [f"{r.least_work[v].get(label, float('nan')):.2f}" for r in measured for v in variants]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    totals = [f"**{_least_total(r, v):.2f}** (×{_least_total(r, v) / median(r.floor):.1f} the floor)"
+              for r in measured for v in variants]
+    lines += ["| total | " + " | ".join(totals) + " |", ""]
+    return lines
 
 
 KIND_NAMES = {"model": "models", "test": "data tests", "seed": "seeds", "unit_test": "unit tests",

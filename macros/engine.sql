@@ -101,3 +101,17 @@
     {%- endfor -%}
     {{ return(statements[0]) }}
 {%- endmacro %}
+
+{#- One bit of a 64-bit mask per year (year mod 64), for a per-key bitmask of years (test unique_per_year). DuckDB
+    shifts an unsigned integer (a signed one overflows into the sign bit); Spark's bigint wraps. -#}
+{% macro year_bit(year_expr) -%}
+    {{ return(adapter.dispatch('year_bit')(year_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__year_bit(year_expr) -%}
+    (cast(1 as ubigint) << cast(((({{ year_expr }}) % 64) + 64) % 64 as integer))
+{%- endmacro %}
+
+{% macro spark__year_bit(year_expr) -%}
+    shiftleft(cast(1 as bigint), cast(((({{ year_expr }}) % 64) + 64) % 64 as int))
+{%- endmacro %}

@@ -79,24 +79,18 @@
     (substring({{ code_expr }}, 1, length({{ prefix_expr }})) = {{ prefix_expr }})
 {%- endmacro %}
 
-{#- Accumulated days of merged spans by a date D: the days of [span_start, min(span_end, D)), summed over the
-    spans (contract section 2). Use inside an aggregate over int_postings_merged rows. -#}
-{% macro experience_days(spans, date_expr) -%}
+{#- Accumulated township work and township leadership by a date D, side by side: the days of
+    [span_start, min(span_end, D)), summed over the merged spans of each kind (contract section 2). Use as the
+    aggregates of a query over int_postings_merged rows grouped by person (or posting) and date: one pass
+    gives both kinds. -#}
+{% macro experience_day_totals(spans, date_expr) -%}
+    {%- for kind in ['township', 'leadership'] %}
     coalesce(sum(
         case
-            when {{ spans }}.span_start < {{ date_expr }}
+            when {{ spans }}.experience_kind = '{{ kind }}' and {{ spans }}.span_start < {{ date_expr }}
                 then {{ days_between(spans ~ '.span_start', 'least(' ~ spans ~ '.span_end, ' ~ date_expr ~ ')') }}
             else 0
         end
-    ), 0)
-{%- endmacro %}
-
-{#- Township-work and township-leadership days side by side, from rows of (key, experience_kind, days). -#}
-{% macro experience_totals(by_kind, key) -%}
-    select
-        {{ key }},
-        sum(case when experience_kind = 'township' then days else 0 end) as township_days,
-        sum(case when experience_kind = 'leadership' then days else 0 end) as leadership_days
-    from {{ by_kind }}
-    group by {{ key }}
+    ), 0) as {{ kind }}_days{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

@@ -17,18 +17,13 @@ chief_postings as (
     where is_township and is_chief
 ),
 
-experience_by_kind as (
+experience as (
     select
         chief_postings.posting_id,
-        spans.experience_kind,
-        {{ experience_days('spans', 'chief_postings.start_date') }} as days
+        {{ experience_day_totals('spans', 'chief_postings.start_date') }}
     from chief_postings
     inner join spans on spans.person_id = chief_postings.person_id
-    group by chief_postings.posting_id, spans.experience_kind
-),
-
-experience as (
-    {{ experience_totals('experience_by_kind', 'posting_id') }}
+    group by chief_postings.posting_id
 ),
 
 final as (

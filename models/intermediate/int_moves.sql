@@ -3,6 +3,9 @@
     columns (lead), so no self-join; the last posting is the one without a next. -#}
 with postings as (select * from {{ ref('stg_postings') }}),
 
+{#- Read a second time rather than reuse `postings`: DuckDB materialises a CTE used twice. -#}
+township_postings as (select * from {{ ref('stg_postings') }} where is_township and not is_secondment),
+
 sequenced as (
     select
         person_id,
@@ -17,11 +20,23 @@ sequenced as (
         lead(org_level) over by_start as to_org_level,
         lead(township_code) over by_start as to_township_code,
         lead(county_code) over by_start as to_county_code,
-        lead(is_township) over by_start as is_to_township,
         lead(start_date) over by_start as to_start_date
     from postings
     where not is_secondment
     window by_start as (partition by person_id order by start_date, posting_id)
+),
+
+{#- The rows that make events, picked from the window's output in one pass: a township posting followed by one
+    elsewhere (a move), and a last posting ended by resignation. -#}
+event_postings as (
+    select *
+    from sequenced
+    where (
+            is_township
+            and to_posting_id is not null
+            and (to_org_level <> 'township' or to_township_code <> township_code)
+        )
+        or (to_posting_id is null and end_reason = 'resignation' and end_date is not null)
 ),
 
 moves as (
@@ -36,18 +51,14 @@ moves as (
         to_township_code,
         to_county_code,
         to_start_date as event_on
-    from sequenced
-    where is_township
-        and to_posting_id is not null
-        and (not is_to_township or to_township_code <> township_code)
+    from event_postings
+    where to_posting_id is not null
 ),
 
 last_postings as (
     select *
-    from sequenced
+    from event_postings
     where to_posting_id is null
-        and end_reason = 'resignation'
-        and end_date is not null
 ),
 
 {#- Only for a resignation from outside any township: the last township posting before it. -#}
@@ -57,10 +68,8 @@ last_township_postings as (
         township_code,
         county_code,
         row_number() over (partition by person_id order by start_date desc, posting_id desc) as township_rank
-    from postings
-    where is_township
-        and not is_secondment
-        and person_id in (select person_id from last_postings where not is_township)
+    from township_postings
+    where person_id in (select person_id from last_postings where not is_township)
 ),
 
 resignations as (

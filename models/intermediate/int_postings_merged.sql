@@ -30,44 +30,39 @@ experience_postings as (
         on experience_kinds.experience_kind = 'township' or township_postings.is_leadership
 ),
 
-with_previous_end as (
+{#- Sorted by start, a posting starts a new span when it starts after every earlier posting has ended (touching
+    ones merge). The span then ends where the next span starts: at the latest end of the postings before that
+    start, or, for the last span, at the latest end of all. One sort of the postings gives both ends. -#}
+bounded as (
     select
-        *,
+        person_id,
+        experience_kind,
+        start_date,
         max(end_date) over (
             partition by person_id, experience_kind
             order by start_date, end_date
             rows between unbounded preceding and 1 preceding
-        ) as previous_end
+        ) as previous_end,
+        max(end_date) over (partition by person_id, experience_kind) as last_end
     from experience_postings
 ),
 
 span_starts as (
-    select
-        *,
-        case when previous_end is not null and previous_end >= start_date then 0 else 1 end as is_span_start
-    from with_previous_end
+    select *
+    from bounded
+    where previous_end is null or previous_end < start_date
 ),
 
-numbered as (
-    select
-        *,
-        sum(is_span_start) over (
-            partition by person_id, experience_kind
-            order by start_date, end_date
-            rows between unbounded preceding and current row
-        ) as span_number
-    from span_starts
-),
-
+{#- Span starts have strictly increasing start dates (a later posting starting on the same day overlaps). -#}
 final as (
     select
         person_id,
         experience_kind,
-        span_number,
-        min(start_date) as span_start,
-        max(end_date) as span_end
-    from numbered
-    group by person_id, experience_kind, span_number
+        row_number() over by_start as span_number,
+        start_date as span_start,
+        coalesce(lead(previous_end) over by_start, last_end) as span_end
+    from span_starts
+    window by_start as (partition by person_id, experience_kind order by start_date)
 )
 
 select * from final

@@ -4,6 +4,10 @@
     for every as-of date on or after its start. -#}
 with postings as (select * from {{ ref('stg_postings') }}),
 
+{#- Postings are read twice, each import taking only what it needs, so that no engine keeps a copy of all of
+    them (DuckDB materialises a CTE used twice). -#}
+home_postings as (select * from {{ ref('stg_postings') }} where is_township and not is_secondment),
+
 as_of_dates as (select * from {{ as_of_dates() }} as spine),
 
 secondments as (
@@ -33,10 +37,8 @@ home_candidates as (
                 home.posting_id
         ) as home_rank
     from secondments
-    inner join postings as home
+    inner join home_postings as home
         on home.person_id = secondments.person_id
-        and home.is_township
-        and not home.is_secondment
         and home.start_date <= secondments.start_date
 ),
 

@@ -303,21 +303,21 @@ def time_floor(input_dir: Path) -> tuple[float, float]:
 # (text), and with a dense integer person key that the loader does not make (assigned untimed).
 LEAST_WORK = (
     ("unique (person, year) of appraisals, two passes as tests/generic/unique_per_year.sql",
-     "select count(*) from (select {person}, year from appraisals where {person} in (select {person} from "
-     "appraisals group by {person} having count(*) > coalesce(bit_count(bit_or(1::ubigint << (year % 64)::integer)), "
+     "select count(*) from (select {person}, year from {appraisals} where {person} in (select {person} from "
+     "{appraisals} group by {person} having count(*) > coalesce(bit_count(bit_or(1::ubigint << (year % 64)::integer)), "
      "0)) or {person} is null group by all having count(*) > 1)"),
-    ("unique posting_id", "select count(*) from (select posting_id from postings group by all having count(*) > 1)"),
-    ("unique person_id", "select count(*) from (select {person} from people group by all having count(*) > 1)"),
-    ("appraisals' people exist", "select count(*) from appraisals anti join people using ({person})"),
-    ("postings' people exist", "select count(*) from postings anti join people using ({person})"),
+    ("unique posting_id", "select count(*) from (select posting_id from {postings} group by all having count(*) > 1)"),
+    ("unique person_id", "select count(*) from (select {person} from {people} group by all having count(*) > 1)"),
+    ("appraisals' people exist", "select count(*) from {appraisals} anti join {people} using ({person})"),
+    ("postings' people exist", "select count(*) from {postings} anti join {people} using ({person})"),
     ("postings ordered per person, next beside each",
      "create or replace temp table ordered as select {person}, posting_id, org_level, township_code, county_code, "
      "start_date, end_date, lead(start_date) over (partition by {person} order by start_date, posting_id) "
-     "as next_start from postings"),
+     "as next_start from {postings}"),
     ("appraisal tallies by township and year",
      "create or replace temp table tallies as select township_code, year, "
      "count(*) filter (where grade <> 'not_graded') as graded, count(*) filter (where grade = 'excellent') "
-     "as excellent from appraisals semi join (select {person} from people where staff_category = 'civil_servant') "
+     "as excellent from {appraisals} semi join (select {person} from {people} where staff_category = 'civil_servant') "
      "as civil_servants using ({person}) group by township_code, year"),
 )
 
@@ -334,18 +334,15 @@ def time_least_work(input_dir: Path) -> dict[str, dict[str, float]]:
         "    con.sql(f'create temp table {entity} as select * from {reader}')\n"
         "con.sql('create temp table person_keys as select person_id, row_number() over () :: integer as person_key '\n"
         "        'from people')\n"
-        "for entity in ('people', 'postings', 'appraisals'):\n"
+        "for entity in readers:\n"
         "    con.sql(f'create temp table {entity}_keyed as select {entity}.*, person_key from {entity} '\n"
         "            'join person_keys using (person_id)')\n"
         "result = {}\n"
         "for variant, person, suffix in (('person_id', 'person_id', ''), ('integer key', 'person_key', '_keyed')):\n"
-        "    for entity in ('people', 'postings', 'appraisals'):\n"
-        "        con.sql(f'create or replace temp view {entity}_in as select * from {entity}{suffix}')\n"
+        "    tables = {entity: entity + suffix for entity in readers}\n"
         "    timed = {}\n"
         "    for label, query in queries:\n"
-        "        sql = query.format(person=person)\n"
-        "        for entity in ('people', 'postings', 'appraisals'):\n"
-        "            sql = sql.replace(f'from {entity}', f'from {entity}_in').replace(f'join {entity}', f'join {entity}_in')\n"
+        "        sql = query.format(person=person, **tables)\n"
         "        started = time.perf_counter()\n"
         "        con.sql(sql).fetchall() if sql.startswith('select') else con.sql(sql)\n"
         "        timed[label] = time.perf_counter() - started\n"

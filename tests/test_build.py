@@ -46,7 +46,9 @@ def test_an_updated_project_compiles_on_the_previous_versions_target_folder(tmp_
     staging = project / "models" / "staging" / "_staging.yml"
     updated_engine, updated_staging = engine.read_text(encoding="utf-8"), staging.read_text(encoding="utf-8")
     assert "macro year_bit" in updated_engine and YEAR_BIT_USE in updated_staging
-    engine.write_text(updated_engine[: updated_engine.index("{#- One bit of a 64-bit mask")], encoding="utf-8")
+    start = updated_engine.index("{#- One bit of a 64-bit mask")
+    end = updated_engine.index("{%- endmacro %}", updated_engine.index("macro spark__year_bit")) + len("{%- endmacro %}")
+    engine.write_text(updated_engine[:start] + updated_engine[end:], encoding="utf-8")
     staging.write_text(updated_staging.replace(YEAR_BIT_USE, ""), encoding="utf-8")
     monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))

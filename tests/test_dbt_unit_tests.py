@@ -8,16 +8,18 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import date
 
-from conftest import PROJECT_DIR, isolated_env
+from conftest import isolated_env
+
+from warehouse.build import dbt_args
 
 
 def test_every_dbt_unit_test_passes(demo_run, tmp_path):
     # dbt unit tests read their models' parents' columns from the warehouse, so they run over a built one.
     shutil.copy(demo_run.db, tmp_path / "warehouse.duckdb")
     result = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", "test", "--project-dir", str(PROJECT_DIR), "--profiles-dir",
-         str(PROJECT_DIR), "--select", "test_type:unit", "--vars", '{"as_of_date": "2026-06-30"}'],
+        [sys.executable, "-m", "dbt.cli.main", *dbt_args("test", date(2026, 6, 30), "--select", "test_type:unit")],
         env=isolated_env(tmp_path), capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-4000:]

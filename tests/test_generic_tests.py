@@ -12,7 +12,9 @@ import sys
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR, isolated_env
+from conftest import isolated_env
+
+from warehouse.build import dbt_args
 
 SEPARATOR = "\n-- next test --\n"
 
@@ -28,8 +30,7 @@ def rendered(tmp_path_factory) -> dict[str, str]:
         + "{{ test_unique_combination(model='checked', columns=['person_id', 'year']) }}"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", "compile", "--project-dir", str(PROJECT_DIR), "--profiles-dir",
-         str(PROJECT_DIR), "--inline", inline, "--output", "json", "--quiet"],
+        [sys.executable, "-m", "dbt.cli.main", *dbt_args("compile", None, "--inline", inline, "--output", "json", "--quiet")],
         env=isolated_env(root), capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]

@@ -23,11 +23,12 @@ ENGINES = ("duckdb", "spark")
 """`--engine`: DuckDB (the default, the warehouse file) or Apache Spark (dbt-spark; profiles.yml target `spark`)."""
 
 UNIT_TESTS_ELSEWHERE = ("unit_test",)
+"""A build runs the models and their data tests; the dbt unit tests test the SQL, not the data, and run in the test
+suite (tests/test_dbt_unit_tests.py), which saves about 20 s on every build."""
+
 PARSE_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests", "seeds")
 PARSE_SUFFIXES = (".sql", ".yml", ".yaml", ".csv", ".md")
 """What dbt parses: partial parsing's state is kept only while these files are as they were (forget_stale_parse)."""
-"""A build runs the models and their data tests; the dbt unit tests test the SQL, not the data, and run in the test
-suite (tests/test_dbt_unit_tests.py), which saves about 20 s on every build."""
 
 
 class BuildError(Exception):

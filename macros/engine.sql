@@ -11,15 +11,25 @@
 
 {% macro spark__timestamp_tz_type() -%}timestamp{%- endmacro %}
 
-{#- The loaded data (contract section 1), as schema `raw`: DuckDB's views are made by `warehouse load` in the
-    warehouse file; Spark's tables are made here, at the start of every invocation (on-run-start), over the same
-    Parquet folders ($WAREHOUSE_LOADED: the current load; `warehouse build` sets it), one per table of source `raw`
-    (models/staging/_sources.yml). -#}
+{#- The loaded data (contract section 1), as schema `raw`, made at the start of every build (on-run-start) over the
+    loader's Parquet folders ($WAREHOUSE_LOADED: the load the build judges; `warehouse build` sets it), one view or
+    table per table of source `raw` (models/staging/_sources.yml). Without $WAREHOUSE_LOADED (a build of the
+    history marts only) the `raw` schema is left as it is. -#}
 {% macro register_loaded_data() -%}
     {{ return(adapter.dispatch('register_loaded_data')()) }}
 {%- endmacro %}
 
-{% macro default__register_loaded_data() -%}
+{#- DuckDB: views in the new warehouse file a build writes (warehouse/db.py staged), over the load folder the build
+    started from, so the file holds one build of one load. -#}
+{% macro duckdb__register_loaded_data() -%}
+    {%- set root = env_var('WAREHOUSE_LOADED', '') -%}
+    {%- if execute and root -%}
+        {%- do run_query('create schema if not exists raw') -%}
+        {%- for table in graph.sources.values() if table.source_name == 'raw' -%}
+            {%- set files = (root ~ '/' ~ table.name ~ '/*.parquet').replace("'", "''") -%}
+            {%- do run_query("create or replace view raw." ~ table.name ~ " as select * from read_parquet('" ~ files ~ "')") -%}
+        {%- endfor -%}
+    {%- endif -%}
     select 1
 {%- endmacro %}
 

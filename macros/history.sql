@@ -69,3 +69,28 @@ create table if not exists history.{{ name }} (
 {% macro ensure_history_tables() -%}
     {%- do run_query(create_history_tables()) -%}
 {%- endmacro %}
+
+{#- A build writes a new warehouse file (warehouse/db.py staged): the history of the file it replaces
+    ($WAREHOUSE_PREVIOUS_DB, set by `warehouse build`) is copied into it first, row for row, so the history stays
+    append-only across builds. On-run-start, after create_history_tables. -#}
+{% macro carry_history() -%}
+    {{ return(adapter.dispatch('carry_history')()) }}
+{%- endmacro %}
+
+{% macro default__carry_history() -%}
+    select 1
+{%- endmacro %}
+
+{% macro duckdb__carry_history() -%}
+    {%- set previous = env_var('WAREHOUSE_PREVIOUS_DB', '') -%}
+    {%- if execute and previous -%}
+        {%- do run_query("attach '" ~ previous.replace("'", "''") ~ "' as previous_warehouse (read_only)") -%}
+        {%- set present = run_query("select table_name from information_schema.tables where table_catalog = 'previous_warehouse' and table_schema = 'history'").columns[0].values() -%}
+        {%- for name, table in history_tables().items() if name in present -%}
+            {%- set columns = table.columns | map(attribute=0) | join(', ') -%}
+            {%- do run_query('insert into history.' ~ name ~ ' (' ~ columns ~ ') select ' ~ columns ~ ' from previous_warehouse.history.' ~ name) -%}
+        {%- endfor -%}
+        {%- do run_query('detach previous_warehouse') -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -49,6 +50,18 @@ def warehouse_cli(*args: str, root: Path, check: bool = False) -> subprocess.Com
     if check and result.returncode != 0:
         raise AssertionError(f"warehouse {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def copy_warehouse(db: Path, root: Path) -> Path:
+    """A copy of a built warehouse under root: the file and its loaded data (the load folders beside it, with the
+    `current` link), so commands run on the copy as on the original. Returns the copy's warehouse file."""
+    root.mkdir(parents=True, exist_ok=True)
+    copy = root / db.name
+    shutil.copy(db, copy)
+    loaded = db.with_name(db.stem + "_loaded")
+    if loaded.exists():
+        shutil.copytree(loaded, root / loaded.name, symlinks=True)
+    return copy
 
 
 def run_warehouse(input_dir: Path, root: Path, as_of: str = DEMO_AS_OF) -> Run:

@@ -13,7 +13,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from conftest import DEMO_DIR, PROJECT_DIR, isolated_env, run_warehouse, warehouse_cli
+from conftest import DEMO_DIR, PROJECT_DIR, copy_warehouse, isolated_env, run_warehouse, warehouse_cli
+
+from warehouse.db import loaded_path, reading_load
 
 CONTRACT_VIOLATION_COLUMNS = [
     "rule_id", "severity", "township_code", "person_id", "period", "observed", "limit", "as_of", "message_zh",
@@ -151,7 +153,7 @@ def test_chinese_xlsx_gb18030_and_english_utf8_inputs_give_identical_outputs(dem
 
 
 def test_a_missing_file_exits_2_and_leaves_the_previous_load_whole(demo_run, tmp_path):
-    shutil.copy(demo_run.db, tmp_path / "warehouse.duckdb")
+    copy = copy_warehouse(demo_run.db, tmp_path)
     incomplete = tmp_path / "incomplete"
     shutil.copytree(DEMO_DIR, incomplete)
     for path in incomplete.glob("考核.*"):
@@ -159,12 +161,10 @@ def test_a_missing_file_exits_2_and_leaves_the_previous_load_whole(demo_run, tmp
     result = warehouse_cli("load", str(incomplete), root=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "考核" in result.stderr and "appraisals" in result.stderr
-    with duckdb.connect(str(demo_run.db), read_only=True) as before, duckdb.connect(
-        str(tmp_path / "warehouse.duckdb"), read_only=True
-    ) as after:
+    with reading_load(loaded_path(demo_run.db)) as before, reading_load(loaded_path(copy)) as after:
         for table in ("townships", "units", "people", "postings", "appraisals", "rejects", "load_files"):
             query = f"select count(*) from raw.{table}"
-            assert after.execute(query).fetchone() == before.execute(query).fetchone(), table
+            assert after.execute(query).fetchall() == before.execute(query).fetchall(), table
 
 
 def copy_project(target: Path) -> Path:

@@ -17,7 +17,7 @@ import pytest
 
 from warehouse import load as load_module
 from warehouse.contract import ENTITIES, ENTITY_BY_NAME, REJECT_COLUMNS
-from warehouse.db import loaded_path, loaded_root
+from warehouse.db import loaded_path, loaded_root, reading_load
 from warehouse.load import FileReport, InputError, load_inputs
 
 Rows = list[dict[str, str]]
@@ -196,12 +196,13 @@ def load_quietly(folder: Path) -> list[FileReport]:
 
 
 def query(db: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    """SQL over the current load of the warehouse at `db`, its tables as `raw.<name>` (what a build reads)."""
+    with reading_load(loaded_path(db)) as con:
         return con.sql(sql).fetchall()
 
 
 def table(db: Path, name: str) -> list[dict]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with reading_load(loaded_path(db)) as con:
         return con.sql(f"select * from raw.{name} order by all").pl().to_dicts()
 
 
@@ -530,7 +531,7 @@ def test_the_run_prints_one_short_line_per_file(tmp_path, db):
 
 
 def every_text_cell(db: Path) -> list[str]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with reading_load(loaded_path(db)) as con:
         columns = con.sql("select table_name, column_name from information_schema.columns "
                           "where table_schema = 'raw' and data_type = 'VARCHAR'").fetchall()
         return [
@@ -680,8 +681,13 @@ def test_a_new_load_replaces_the_previous_one_whole(tmp_path, db, previous_load)
     assert query(db, "select rows_read from raw.load_files where entity = 'appraisals'") == [(1,)]
 
 
-def test_load_never_touches_schemas_other_than_raw(tmp_path, db):
+def test_load_never_touches_the_warehouse_file(tmp_path, db):
+    # The warehouse file holds the last build, which every reader and export keep seeing until the next build:
+    # a load only writes its Parquet folder.
     with duckdb.connect(str(db)) as con:
         con.execute("create schema marts; create table marts.kept as select 42 as answer")
+    before = db.read_bytes()
     load_quietly(write_folder(tmp_path / "in"))
-    assert query(db, "select answer from marts.kept") == [(42,)]
+    assert db.read_bytes() == before
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.sql("select answer from marts.kept").fetchall() == [(42,)]

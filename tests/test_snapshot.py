@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import DEMO_DIR, PROJECT_DIR, isolated_env, warehouse_cli
+from conftest import DEMO_DIR, PROJECT_DIR, copy_warehouse, isolated_env, warehouse_cli
 
 MONTHLY = ("--from", "2016-07-31", "--to", "2026-06-30", "--every", "month")
 STORY = ("2026-04-30", "2026-05-31", "2026-06-30")
@@ -58,8 +58,7 @@ class Warehouse:
 
 def fresh_copy(demo_run, root: Path) -> Path:
     """A warehouse with the demo loaded and built, and no history yet."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(demo_run.db, root / "warehouse.duckdb")
+    copy_warehouse(demo_run.db, root)
     return root
 
 
@@ -179,11 +178,11 @@ def test_every_run_appends_one_log_line_beside_the_warehouse_and_prints_it(story
 def test_a_second_run_while_the_lock_is_held_stops_and_changes_nothing(story, tmp_path):
     root = fresh_copy(story, tmp_path)  # story.db: the three story snapshots
     before = history_contents(root / "warehouse.duckdb")
-    with open(root / "warehouse.duckdb.snapshot.lock", "a+") as lock:
+    with open(root / "warehouse.duckdb.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         result = warehouse_cli("snapshot", "--as-of", "2026-03-31", root=root)
     assert result.returncode == 1
-    assert "Another snapshot run holds" in result.stderr
+    assert "The warehouse is in use by" in result.stderr
     assert " snapshot busy " in (root / "warehouse.duckdb.snapshot.log").read_text(encoding="utf-8")
     assert history_contents(root / "warehouse.duckdb") == before
 

@@ -1,4 +1,10 @@
-"""`warehouse build`: dbt build of the project with the run's as-of date.
+"""`warehouse build`: dbt build of the project with the run's as-of date, all or nothing.
+
+On DuckDB the build writes a new warehouse file beside the current one and swaps it in when dbt has finished
+without an error (warehouse.db.staged): a build killed at any moment, or one whose models or data tests fail,
+leaves the previous build for every reader, and a reader holding the current file never blocks it. The new file
+starts from the loaded data (its `raw` views over the load folder the build starts from) and the history of the
+file it replaces (macros/history.sql carry_history).
 
 dbt runs in a child process: dbt-duckdb keeps its connection to the warehouse file open for the life of the
 process, and the file must be free again for export, notebooks and the next build.
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from warehouse.db import PROJECT_DIR, loaded_path, spark_dir, warehouse_path
+from warehouse.db import PROJECT_DIR, connect, loaded_path, remove_unused_loads, spark_dir, staged, warehouse_path
 
 ENGINES = ("duckdb", "spark")
 """`--engine`: DuckDB (the default, the warehouse file) or Apache Spark (dbt-spark; profiles.yml target `spark`)."""
@@ -47,18 +53,20 @@ def target_path() -> Path:
     return Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
 
 
-def dbt_env() -> dict[str, str]:
-    """The child's environment: the warehouse path reaches profiles.yml through WAREHOUSE_DB."""
+def dbt_env(**overrides: str) -> dict[str, str]:
+    """The child's environment: the warehouse file reaches profiles.yml through WAREHOUSE_DB, the load folder the
+    build judges through WAREHOUSE_LOADED (macros/engine.sql), the file whose history it carries through
+    WAREHOUSE_PREVIOUS_DB (macros/history.sql). `overrides` win; an empty value means "not set"."""
     env = dict(os.environ)
     env["WAREHOUSE_DB"] = str(warehouse_path())
     env["WAREHOUSE_SPARK_DIR"] = str(spark_dir())
-    if "WAREHOUSE_LOADED" not in env and loaded_path().exists():
-        env["WAREHOUSE_LOADED"] = str(loaded_path().resolve())
+    env.pop("WAREHOUSE_PREVIOUS_DB", None)
     env.setdefault("SPARK_CONF_DIR", str(PROJECT_DIR / "spark"))  # log4j2.properties: the local Spark's logging
     env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # a local Spark serves this machine only
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env.setdefault("DBT_LOG_PATH", str(PROJECT_DIR / "logs"))
     env["DBT_TARGET_PATH"] = str(target_path())
+    env.update(overrides)
     return env
 
 
@@ -117,17 +125,17 @@ def forget_stale_parse(target_dir: Path, project_dir: Path = PROJECT_DIR) -> Non
         stamp.write_text(fingerprint, encoding="utf-8")
 
 
-def run_dbt(args: list[str], target_dir: Path | None = None) -> dict:
-    """Run dbt in a child process (its own target folder if given); its run results, or BuildError."""
+def run_dbt(args: list[str], target_dir: Path | None = None, **env: str) -> dict:
+    """Run dbt in a child process (its own target folder if given, `env` over dbt_env's); its run results, or
+    BuildError."""
     target_dir = target_dir or target_path()
     project_dir = Path(args[args.index("--project-dir") + 1]) if "--project-dir" in args else PROJECT_DIR
     forget_stale_parse(target_dir, project_dir)
-    env = dbt_env() | {"DBT_TARGET_PATH": str(target_dir)}
     results_path = target_dir / "run_results.json"
     results_path.unlink(missing_ok=True)
     status = subprocess.run(
         [sys.executable, "-m", "dbt.cli.main", *args],
-        env=env,
+        env=dbt_env(DBT_TARGET_PATH=str(target_dir), **env),
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     ).returncode
     if not results_path.exists():
@@ -139,14 +147,25 @@ def run_dbt(args: list[str], target_dir: Path | None = None) -> dict:
     return run_results
 
 
-def check_loaded(engine: str = "duckdb") -> None:
-    """Stop before dbt when there is nothing loaded for the engine to read."""
-    missing = warehouse_path() if engine == "duckdb" else loaded_path()
-    if not missing.exists():
+def check_loaded() -> Path:
+    """The load folder a build judges (what `current` points to now); stops before dbt when nothing is loaded."""
+    current = loaded_path()
+    if not current.exists():
         raise BuildError(
-            f"没有已载入的数据：{missing}，请先运行 warehouse load。 / "
-            f"Nothing loaded at {missing}: run `warehouse load` first."
+            f"没有已载入的数据：{current}，请先运行 warehouse load。 / "
+            f"Nothing loaded at {current}: run `warehouse load` first."
         )
+    return current.resolve()
+
+
+def build_env(loaded: Path, stage: Path | None) -> dict[str, str]:
+    """What a build of `loaded` into `stage` (a new DuckDB file; None: Spark builds its tables in place) tells dbt.
+    A $WAREHOUSE_LOADED the user set (a cluster's copy of the load, README) is kept."""
+    env = {"WAREHOUSE_LOADED": os.environ.get("WAREHOUSE_LOADED") or str(loaded)}
+    if stage is not None:
+        current = warehouse_path()
+        env |= {"WAREHOUSE_DB": str(stage), "WAREHOUSE_PREVIOUS_DB": str(current) if current.exists() else ""}
+    return env
 
 
 def engine_target_path(engine: str = "duckdb") -> Path:
@@ -157,12 +176,21 @@ def engine_target_path(engine: str = "duckdb") -> Path:
 
 def build(as_of: date, *extra: str, engine: str = "duckdb", data_tests: bool = True) -> BuildResult:
     """dbt build on an engine; `data_tests=False` builds the models only (their data tests cost a local Spark about
-    a minute on the demo, and check what the loader already guarantees)."""
-    check_loaded(engine)
+    a minute on the demo, and check what the loader already guarantees). Callers hold the warehouse lock."""
+    loaded = check_loaded()
     target = None if engine == "duckdb" else engine
     target_dir = engine_target_path(engine)
     excluded = UNIT_TESTS_ELSEWHERE + (() if data_tests else ("test",))
-    run_results = run_dbt(dbt_args("build", as_of, "--exclude-resource-type", *excluded, *extra, target=target), target_dir)
+    args = dbt_args("build", as_of, "--exclude-resource-type", *excluded, *extra, target=target)
+    if engine == "duckdb":
+        if warehouse_path().exists():
+            with connect(read_only=True):  # held for writing by another program, dbt could not copy its history
+                pass
+        with staged(copy=False) as stage:
+            run_results = run_dbt(args, target_dir, **build_env(loaded, stage))
+    else:
+        run_results = run_dbt(args, target_dir, **build_env(loaded, None))
+    remove_unused_loads()
     return BuildResult(
         as_of=as_of,
         nodes=len(run_results.get("results", [])),

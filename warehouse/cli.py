@@ -9,6 +9,7 @@ Exit status: 0 when the run completed, whatever it found; 2 for input that stops
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -162,24 +163,27 @@ def add_engine(parser: argparse.ArgumentParser, *, building: bool = False) -> No
         )
 
 
-def add_load(commands) -> None:
+def add_load(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser("load", help="校验并载入输入文件 / validate and load the inputs")
     parser.add_argument("input_dir", type=Path)
+    return parser
 
 
-def add_build(commands) -> None:
+def add_build(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser("build", help="按核查基准日运行 dbt build / dbt build with the as-of date")
     parser.add_argument("--as-of", type=as_of_date, default=date.today())
     add_engine(parser, building=True)
+    return parser
 
 
-def add_export(commands) -> None:
+def add_export(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser("export", help="写出结果文件 / write the outputs")
     parser.add_argument("out_dir", type=Path)
     add_engine(parser)
+    return parser
 
 
-def add_run(commands) -> None:
+def add_run(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser("run", help="载入、检查并写出 / load, build and export in one go")
     parser.add_argument("--input", type=Path, default=DEMO_DIR, help="输入文件夹（默认：演示县）/ input folder (default: the demo county)")
     parser.add_argument("--as-of", type=as_of_date, default=date.today())
@@ -189,16 +193,18 @@ def add_run(commands) -> None:
         help="另以 Great Expectations 校验，写入 OUT/validation / also run the GX suites into OUT/validation",
     )
     add_engine(parser, building=True)
+    return parser
 
 
-def add_validate(commands) -> None:
+def add_validate(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "validate", help="Great Expectations 校验并生成 Data Docs / GX suites over the warehouse, with Data Docs"
     )
     parser.add_argument("--out", type=Path, default=Path("out/validation"), help="输出文件夹 / output folder")
+    return parser
 
 
-def add_generate(commands) -> None:
+def add_generate(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "generate", help="生成合成数据及预置问题 / write a synthetic data set with its planted findings"
     )
@@ -209,9 +215,10 @@ def add_generate(commands) -> None:
     parser.add_argument(
         "--as-of", type=as_of_date, default=None, help="预置问题的核查基准日（默认 2026-06-30）/ as-of date of the plants"
     )
+    return parser
 
 
-def add_report(commands) -> None:
+def add_report(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "report", help="执行笔记本，写出 HTML 报告和图表 PNG / run the notebooks, write HTML pages and chart PNGs"
     )
@@ -223,9 +230,10 @@ def add_report(commands) -> None:
     parser.add_argument(
         "--person", action="append", help="人员编号，可重复（默认违规最多的）/ person id, repeatable (default: most findings)"
     )
+    return parser
 
 
-def add_snapshot(commands) -> None:
+def add_snapshot(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "snapshot", help="追加某日的合规快照 / append a dated compliance snapshot to the history (or backfill a series)"
     )
@@ -234,9 +242,10 @@ def add_snapshot(commands) -> None:
     parser.add_argument("--to", dest="date_to", type=as_of_date, help="补录截止日（默认：今天）/ last date (default: today)")
     parser.add_argument("--every", choices=("month", "quarter", "year"), help="间隔（默认：month）/ step (default: month)")
     add_engine(parser)
+    return parser
 
 
-def add_history(commands) -> None:
+def add_history(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "history", help="写出问题生命周期与乡镇趋势 / write violation_history.csv and township_trend.csv"
     )
@@ -244,6 +253,7 @@ def add_history(commands) -> None:
     parser.add_argument(
         "--rulebook-version", default=None, help="规则库版本（默认：当前；all 为全部）/ rulebook version (default: current; all)"
     )
+    return parser
 
 
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
@@ -259,26 +269,83 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
 }
 """name → (adds the subcommand's arguments, runs it)."""
 
+LOCKED = ("load", "build", "export", "run", "snapshot", "history", "validate", "report")
+"""Commands that write (the load, the warehouse file or an output folder): each holds the warehouse lock for its
+whole run (warehouse.lock), so two of them never interleave; a second one waits (--wait) or stops at once."""
+
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="warehouse", description="乡镇政府机构编制合规检查 / Township compliance checker")
     commands = top.add_subparsers(dest="command", required=True)
-    for add_arguments, _ in COMMANDS.values():
-        add_arguments(commands)
+    for name, (add_arguments, _) in COMMANDS.items():
+        command = add_arguments(commands)
+        if name in LOCKED:
+            command.add_argument(
+                "--wait", type=float, default=0.0, metavar="SECONDS",
+                help="仓库被另一个命令占用时最多等待的秒数（默认不等，立即退出）/ seconds to wait while another command "
+                "holds the warehouse (default: stop at once)",
+            )
     return top
+
+
+def run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> None:
+    """The command, under the warehouse lock when it writes."""
+    if args.command not in LOCKED:
+        COMMANDS[args.command][1](args)
+        return
+    from warehouse import lock
+
+    on_busy = None
+    if args.command == "snapshot":
+        from warehouse.snapshot import log_busy as on_busy
+    with lock.exclusive(lock.command_line(list(argv) if argv is not None else None), wait=args.wait, on_busy=on_busy):
+        COMMANDS[args.command][1](args)
+
+
+def internal_error(error: BaseException) -> str:
+    """A failure no check foresaw: the traceback goes to a log file beside the warehouse (it may quote data), the
+    user gets one message saying where. WAREHOUSE_DEBUG=1 shows it instead."""
+    import traceback
+
+    from warehouse.db import beside_warehouse
+
+    detail = "".join(traceback.format_exception(error))
+    where = "stderr"
+    try:
+        path = beside_warehouse(".error.log")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} {' '.join(sys.argv)}\n{detail}")
+        where = str(path)
+    except OSError:
+        print(detail, file=sys.stderr)
+    return (
+        f"内部错误（{type(error).__name__}）：命令未能完成，详情已写入 {where}。请把该文件交给维护人员。\n"
+        f"Internal error ({type(error).__name__}): the command did not finish; the details are in {where}. "
+        "Please pass that file to the maintainers."
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from warehouse.build import BuildError
+    from warehouse.errors import UserError
     from warehouse.load import InputError
 
     try:
-        COMMANDS[args.command][1](args)
+        run_command(args, argv)
     except (InputError, UsageError) as error:
         print(f"输入错误 / input error:\n{error}", file=sys.stderr)
         return 2
-    except (BuildError, FileNotFoundError) as error:
+    except (UserError, BuildError, FileNotFoundError) as error:
         print(str(error), file=sys.stderr)
+        return getattr(error, "exit_status", 1)
+    except KeyboardInterrupt:
+        print("已中断，未完成的改动均已丢弃。 / Interrupted: nothing half-done was kept.", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for the user
+        if os.environ.get("WAREHOUSE_DEBUG"):
+            raise
+        print(internal_error(error), file=sys.stderr)
         return 1
     return 0

@@ -1,12 +1,16 @@
 """`warehouse export`: the outputs of contract section 4, read from the built warehouse.
 
-The warehouse file is opened read-only, read, and closed before anything is written, so a build can follow.
+The warehouse file is opened read-only, read, and closed before anything is written, so a build can follow. Only
+the marts of one complete build are exported (warehouse.db.check_built), and the folder gets all the new files or
+keeps its previous ones (warehouse.atomic: temporary names, renamed into place, the manifest last).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import signal
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -14,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from warehouse import atomic
 from warehouse.contract import REJECT_COLUMNS
 from warehouse.db import reading
 from warehouse.rulebook import rulebook_version
@@ -28,6 +33,12 @@ PARQUET_TABLES = ("violations", "township_scorecard", "township_rule_status", "r
 """Marts also written as Parquet under OUT_DIR/parquet for notebooks, which must not hold the DuckDB file."""
 
 SOFTWARE = ("township-warehouse", "duckdb", "dbt-core", "dbt-duckdb", "polars")
+
+MANIFEST = "run_manifest.json"
+
+KILL_BEFORE_MANIFEST = "WAREHOUSE_TEST_KILL_BEFORE_MANIFEST"
+"""Tests only: when set, export kills itself (SIGKILL) after every output but the manifest is written, to show that
+a killed export leaves the previous outputs."""
 
 
 @dataclass(frozen=True)
@@ -108,16 +119,17 @@ def export(
 ) -> ExportResult:
     started_at = started_at or datetime.now(timezone.utc)
     frames = read_outputs(engine)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "parquet").mkdir(exist_ok=True)
     violations = frames["violations"]
-    violations.select(VIOLATION_COLUMNS).write_csv(out_dir / "violations.csv")
-    frames["township_scorecard"].write_csv(out_dir / "township_scorecard.csv")
-    frames["rejects"].write_csv(out_dir / "rejects.csv")
-    for table in PARQUET_TABLES:
-        frames[f"parquet/{table}"].write_parquet(out_dir / "parquet" / f"{table}.parquet")
-    document = manifest(frames, started_at, datetime.now(timezone.utc)) | {"engine": engine} | (extra_manifest or {})
-    (out_dir / "run_manifest.json").write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    with atomic.outputs(out_dir, manifest=MANIFEST) as files:
+        violations.select(VIOLATION_COLUMNS).write_csv(files.path("violations.csv"))
+        frames["township_scorecard"].write_csv(files.path("township_scorecard.csv"))
+        frames["rejects"].write_csv(files.path("rejects.csv"))
+        for table in PARQUET_TABLES:
+            frames[f"parquet/{table}"].write_parquet(files.path(f"parquet/{table}.parquet"))
+        if os.environ.get(KILL_BEFORE_MANIFEST):
+            os.kill(os.getpid(), signal.SIGKILL)
+        document = manifest(frames, started_at, datetime.now(timezone.utc)) | {"engine": engine} | (extra_manifest or {})
+        files.path(MANIFEST).write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     count = lambda column: dict(violations.group_by(column).len().sort(column).iter_rows())  # noqa: E731
     return ExportResult(
         out_dir=out_dir,

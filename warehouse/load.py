@@ -36,12 +36,13 @@ from warehouse.contract import (
     ENTITIES,
     ENTITY_BY_NAME,
     ID_NUMBER_STORED_AS,
-    RAW_SCHEMA,
     REJECT_COLUMNS,
     Column,
     Entity,
 )
-from warehouse.db import connect, loaded_path, loaded_root, parquet_view, warehouse_path
+from warehouse.atomic import write_failure
+from warehouse.errors import UserError
+from warehouse.db import LOAD_PREFIX, fsync, loaded_root, remove_unused_loads, warehouse_path
 from warehouse.parse import Parsed, parse_column
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -67,14 +68,11 @@ _POLARS_TYPES = {"varchar": pl.String, "integer": pl.Int32, "boolean": pl.Boolea
 _PARQUET_TYPES = _POLARS_TYPES | {"timestamp with time zone": pl.Datetime("us", "UTC")}
 
 
-class InputError(Exception):
+class InputError(UserError):
     """Input that stops the run (exit status 2): a missing file, a missing required column, an unreadable file,
     two files for one entity."""
 
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh}\n{en}")
-        self.zh = zh
-        self.en = en
+    exit_status = 2
 
 
 @dataclass(frozen=True)
@@ -749,16 +747,18 @@ def write_raw(db_path: Path, results: list[Checked]) -> None:
     """Replace the loaded data, all or nothing: a failure anywhere leaves the previous load as it was.
 
     The validated tables are written as Parquet, one folder per entity, into a new folder beside the warehouse
-    (db.loaded_root); only when every file is complete does the `current` link switch to it, in one atomic rename,
-    and the warehouse's `raw` views (and, at build time, the Spark engine's `raw` tables) read it from there.
-    Each table is released from `results` once written, so memory falls as the write goes on."""
+    (db.loaded_root); only when every file is complete (and on the disk) does the `current` link switch to it,
+    in one atomic rename. The warehouse file is not touched: the next build reads the new load (its `raw` views
+    are made in the new warehouse file it writes), and until then every reader and `export` see the last build
+    and the load it judged, whole. Each table is released from `results` once written, so memory falls as the
+    write goes on."""
     rejects = pl.concat([result.rejects for result in results])
     loaded_at = datetime.now(timezone.utc)
     files = pl.DataFrame([asdict(result.report) for result in results]).with_columns(
         loaded_at=pl.lit(loaded_at, dtype=pl.Datetime("us", "UTC"))
     )
     root = loaded_root(db_path)
-    folder = root / f"load-{loaded_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    folder = root / f"{LOAD_PREFIX}{loaded_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     try:
         for i, result in enumerate(results):
             extras = [n for n in result.table.columns if n.startswith(EXTRA_PREFIX)]
@@ -766,53 +766,39 @@ def write_raw(db_path: Path, results: list[Checked]) -> None:
             results[i] = replace(result, table=result.table.clear())  # written: free it
         write_table(folder, "rejects", rejects, REJECT_TYPES)
         write_table(folder, "load_files", files, LOAD_FILE_TYPES)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(error, OSError) or (isinstance(error, pl.exceptions.ComputeError) and "os error" in str(error)):
+            raise LoadWriteError.of(root, error) from None
         raise
     switch_current(root, folder)
-    create_raw_views(db_path, loaded_path(db_path))
+    remove_unused_loads(db_path)
+
+
+class LoadWriteError(UserError):
+    """The load could not be written (a full disk, a folder that is not writable): exit status 1, the previous
+    load is kept."""
+
+    @classmethod
+    def of(cls, root: Path, error: BaseException) -> LoadWriteError:
+        failure = write_failure(root, error)
+        return cls(failure.zh + "上一次载入的数据保持不变。", failure.en + " The previous load is kept as it was.")
 
 
 def write_table(folder: Path, name: str, frame: pl.DataFrame, types: Mapping[str, str]) -> None:
-    """One entity's folder of the load: `<name>/part-0.parquet`, with the raw table's columns and types."""
+    """One entity's folder of the load: `<name>/part-0.parquet`, with the raw table's columns and types, flushed to
+    the disk before the load can become current."""
     (folder / name).mkdir(parents=True)
+    path = folder / name / "part-0.parquet"
     frame.select(pl.col(column).cast(_PARQUET_TYPES[kind]) for column, kind in types.items()).write_parquet(
-        folder / name / "part-0.parquet", compression="snappy"
+        path, compression="snappy"
     )
+    fsync(path)
 
 
 def switch_current(root: Path, folder: Path) -> None:
-    """Point `root/current` at `folder` in one rename (atomic on POSIX), then remove the loads before it."""
+    """Point `root/current` at `folder` in one rename (atomic on POSIX). Callers hold the warehouse lock, so no
+    other load writes beside it."""
     link = root / f".current-{folder.name}"
     link.symlink_to(folder.name, target_is_directory=True)
     os.replace(link, root / "current")
-    for old in root.iterdir():
-        if old.name.startswith("load-") and old.name != folder.name:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def create_raw_views(db_path: Path, current: Path) -> None:
-    """The warehouse's `raw` schema: one view per folder of the current load, in one transaction (a warehouse
-    from before the Parquet load has tables there; they are replaced)."""
-    names = sorted(p.name for p in current.iterdir() if p.is_dir())
-    with connect(db_path) as con:
-        con.execute("begin transaction")
-        try:
-            con.execute(f"create schema if not exists {RAW_SCHEMA}")
-            kinds = dict(
-                con.execute(
-                    "select table_name, table_type from information_schema.tables where table_schema = ?", [RAW_SCHEMA]
-                ).fetchall()
-            )
-            for name in names:
-                if kinds.get(name) == "BASE TABLE":
-                    con.execute(f"drop table {RAW_SCHEMA}.{_quoted(name)}")
-                parquet_view(con, f"{RAW_SCHEMA}.{_quoted(name)}", current / name)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

@@ -5,30 +5,31 @@ A snapshot judges the rules on an as-of date and appends the findings to the war
 (tables created by macros/history.sql), stamped with the date, the rulebook version, the input checksums and the
 time it ran. Why it is built this way:
 
-- The dates are judged by one dbt build of target `history` (profiles.yml), whose layers live beside the current
-  ones as `history_staging` … `history_marts`: the marts `warehouse export` and the notebooks read stay as they
-  are. The models judge a whole series of as-of dates in one build (macro as_of_dates()), so a ten-year monthly
-  backfill costs about one build, not 120.
+- The dates are judged by one dbt build of target `history` (profiles.yml) into a scratch DuckDB file beside the
+  warehouse (its layers are `history_staging` … `history_marts`), over the current load: the marts `warehouse
+  export` and the notebooks read stay as they are. The models judge a whole series of as-of dates in one build
+  (macro as_of_dates()), so a ten-year monthly backfill costs about one build, not 120.
 - One (snapshot_date, rulebook_version) is one snapshot: a date already in the history for this rulebook is kept
   as it is and not rebuilt; another rulebook version of the same date is a snapshot of its own.
-- Everything one command appends is written in one DuckDB transaction after dbt has finished: a run killed at any
-  moment leaves the history exactly as it was.
-- Safe to run unattended: a lock file beside the warehouse keeps two runs from interleaving, dbt dies with its
-  parent, and every run appends one line to the log beside the warehouse (and prints it).
+- Everything one command appends is written in one DuckDB transaction, after dbt has finished, into a copy of the
+  warehouse file, whose lifecycle marts are then rebuilt, and the copy replaces the warehouse file in one rename
+  (warehouse.db.staged): a run killed at any moment leaves the history exactly as it was, and a reader holding
+  the warehouse file never blocks a snapshot.
+- Safe to run unattended: the warehouse lock (warehouse.lock, taken by the command) keeps two commands from
+  interleaving, dbt dies with its parent, and every run appends one line to the log beside the warehouse (and
+  prints it).
 """
 
 from __future__ import annotations
 
 import calendar
-import fcntl
 import hashlib
 import json
 import os
 import signal
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -36,10 +37,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse import atomic
 from warehouse.build import (
-    UNIT_TESTS_ELSEWHERE, BuildError, check_loaded, dbt_args, engine_target_path, run_dbt, target_path,
+    UNIT_TESTS_ELSEWHERE, BuildError, build_env, check_loaded, dbt_args, engine_target_path, run_dbt, target_path,
 )
-from warehouse.db import PROJECT_DIR, connect, parquet_view, spark_table, warehouse_path
+from warehouse.db import (
+    PROJECT_DIR, beside_warehouse, connect, discard, parquet_view, reading_load, spark_table, staged,
+    warehouse_path,
+)
+from warehouse.lock import WarehouseBusy
 from warehouse.rulebook import rulebook_version
 
 EVERY_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -47,14 +53,12 @@ EVERY_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 HISTORY_SELECTION = ("+violations", "+township_scorecard")
 """What a snapshot reads from the `history` target: the violations and the townships judged, and what they need."""
 
+SCRATCH_SUFFIX = ".snapshot-build"
+"""The scratch DuckDB file beside the warehouse that a snapshot's dates are judged in (removed afterwards)."""
+
 KILL_DURING_WRITE = "WAREHOUSE_TEST_KILL_DURING_WRITE"
 """Tests only: when set, the process kills itself (SIGKILL) inside the write transaction, after the findings of the
 first date are inserted and before the commit, to show that a killed run leaves the history as it was."""
-
-
-class SnapshotBusy(BuildError):
-    """Another `warehouse snapshot` or `warehouse history` holds the lock on this warehouse: the run could not
-    start (exit status 1, like a build that could not run)."""
 
 
 @dataclass(frozen=True)
@@ -116,40 +120,14 @@ def describe_dates(dates: Sequence[date]) -> str:
 # ------------------------------------------------------------------------------------------- lock and log
 
 
-def lock_path() -> Path:
-    """`<warehouse file>.snapshot.lock`, beside it (and ignored by git with it)."""
-    return warehouse_path().with_name(warehouse_path().name + ".snapshot.lock")
-
-
 def log_path() -> Path:
-    return warehouse_path().with_name(warehouse_path().name + ".snapshot.log")
+    return beside_warehouse(".snapshot.log")
 
 
-@contextmanager
-def warehouse_lock() -> Iterator[None]:
-    """An exclusive flock beside the warehouse, released when the process ends however it ends."""
-    path = lock_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "?"
-            raise SnapshotBusy(
-                f"另一个快照任务正在运行（{holder}），本次未做任何改动。 / Another snapshot run holds {path} ({holder}); "
-                "nothing was changed."
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def log_busy(error: WarehouseBusy) -> None:
+    """A snapshot that finds the warehouse taken logs and prints its refusal too (a scheduler's log shows why a
+    month is missing)."""
+    print(log_line("snapshot", "busy", error=json.dumps(error.en, ensure_ascii=False)))
 
 
 def log_line(command: str, status: str, **fields: object) -> str:
@@ -168,7 +146,7 @@ def log_line(command: str, status: str, **fields: object) -> str:
 
 
 def inputs_of(con: duckdb.DuckDBPyConnection) -> tuple[str, list[dict]]:
-    """The loaded input files (raw.load_files) and one checksum over theirs."""
+    """The input files of a load (raw.load_files) and one checksum over theirs."""
     rows = con.execute(
         "select entity, file, sha256, rows_read, rows_loaded, rows_rejected from raw.load_files order by entity"
     ).fetchall()
@@ -200,38 +178,53 @@ def taken(con: duckdb.DuckDBPyConnection, version: str) -> dict[date, str]:
 # ---------------------------------------------------------------------------------------------------- dbt
 
 
-def build_history(dates: Sequence[date], project_dir: Path = PROJECT_DIR, engine: str = "duckdb") -> float:
-    """Judge the dates in one dbt build of target `history` (`spark_history` on Spark): the models snapshots read
-    and, on DuckDB, the data tests wholly on them (unit tests are the test suite's business; on a local Spark the
-    data tests would cost minutes, and they check what the loader guarantees). Returns dbt's elapsed seconds."""
+def build_history(
+    dates: Sequence[date], loaded: Path, scratch: Path, project_dir: Path = PROJECT_DIR, engine: str = "duckdb"
+) -> float:
+    """Judge the dates in one dbt build of target `history` into the scratch file (`spark_history` on Spark, in its
+    own tables): the models snapshots read and, on DuckDB, the data tests wholly on them (unit tests are the test
+    suite's business; on a local Spark the data tests would cost minutes, and they check what the loader
+    guarantees). Returns dbt's elapsed seconds."""
     variables = {"as_of_dates": [day.isoformat() for day in dates], "as_of_date": max(dates).isoformat()}
     if engine == "duckdb":
         target, excluded = "history", ("--exclude", "test_type:unit", "--indirect-selection", "cautious")
+        env = build_env(loaded, scratch) | {"WAREHOUSE_PREVIOUS_DB": ""}
     else:
         target, excluded = f"{engine}_history", ("--exclude-resource-type", *UNIT_TESTS_ELSEWHERE, "test")
-        run_dbt(dbt_args("run-operation", None, "ensure_history_tables", "--quiet", project_dir=project_dir))
+        env = build_env(loaded, None)
     args = dbt_args(
         "build", None, "--vars", json.dumps(variables), "--select", *HISTORY_SELECTION, *excluded, "--quiet",
         project_dir=project_dir, target=target,
     )
-    return float(run_dbt(args, engine_target_path(engine) / "history").get("elapsed_time", 0.0))
+    return float(run_dbt(args, engine_target_path(engine) / "history", **env).get("elapsed_time", 0.0))
 
 
-def history_marts(con: duckdb.DuckDBPyConnection, engine: str) -> str:
-    """The schema (or prefix) the snapshot's findings are read from: the `history_marts` schema of the warehouse
-    file, or, after a Spark build, temporary views over its Parquet tables (the history itself stays in the
-    warehouse file, which holds findings only, whatever engine judged them)."""
+def history_marts(con: duckdb.DuckDBPyConnection, engine: str, scratch: Path) -> str:
+    """The schema (or prefix) the snapshot's findings are read from: the `history_marts` schema of the scratch
+    file, attached, or, after a Spark build, temporary views over its Parquet tables (the history itself stays in
+    the warehouse file, which holds findings only, whatever engine judged them)."""
     if engine == "duckdb":
-        return "history_marts."
+        con.execute(f"attach '{str(scratch).replace(chr(39), chr(39) * 2)}' as snapshot_build (read_only)")
+        return "snapshot_build.history_marts."
     for table in ("violations", "township_scorecard"):
         parquet_view(con, f"history_marts_{table}", spark_table("history_marts", table), temporary=True)
     return "history_marts_"
 
 
-def build_history_marts(project_dir: Path = PROJECT_DIR) -> None:
-    """(Re)build the lifecycle marts from the history, with their data and unit tests, in the ordinary target."""
+def ensure_history_tables(stage: Path, project_dir: Path = PROJECT_DIR) -> None:
+    """The history tables in a new warehouse file that no build has written yet (a first snapshot)."""
+    with connect(stage) as con:
+        if has_history(con):
+            return
+    run_dbt(dbt_args("run-operation", None, "ensure_history_tables", "--quiet", project_dir=project_dir),
+            target_path() / "history_marts", WAREHOUSE_DB=str(stage))
+
+
+def build_history_marts(stage: Path, project_dir: Path = PROJECT_DIR) -> None:
+    """(Re)build the lifecycle marts from the history, with their data and unit tests, in the new warehouse file
+    (its `raw` views are left as they are: they belong to the build the file holds)."""
     args = dbt_args("build", None, "--select", "source:history+", "--quiet", project_dir=project_dir)
-    run_dbt(args, target_path() / "history_marts")
+    run_dbt(args, target_path() / "history_marts", WAREHOUSE_DB=str(stage), WAREHOUSE_LOADED="")
 
 
 # --------------------------------------------------------------------------------------------------- write
@@ -244,16 +237,17 @@ def software() -> dict[str, str]:
 
 
 def append(
-    dates: Sequence[date], version: str, inputs_checksum: str, inputs: list[dict], run_id: str, engine: str = "duckdb"
+    stage: Path, scratch: Path, dates: Sequence[date], version: str, inputs_checksum: str, inputs: list[dict],
+    run_id: str, engine: str = "duckdb",
 ) -> tuple[list[date], int]:
-    """Append a snapshot per date from the `history_marts` build, in one transaction. Dates the history already
-    holds for this rulebook version are skipped (checked again under the transaction). Returns the dates added and
-    the findings appended."""
+    """Append a snapshot per date from the `history_marts` build to the new warehouse file, in one transaction.
+    Dates the history already holds for this rulebook version are skipped (checked again under the transaction).
+    Returns the dates added and the findings appended."""
     added, findings = [], 0
     versions = json.dumps(software(), ensure_ascii=False)
     inputs_text = json.dumps(inputs, ensure_ascii=False)
-    with connect() as con:
-        marts = history_marts(con, engine)
+    with connect(stage) as con:
+        marts = history_marts(con, engine, scratch)
         built = {row[0] for row in con.sql(f"select distinct as_of from {marts}township_scorecard").fetchall()}
         missing = sorted(set(dates) - built)
         if missing:
@@ -323,25 +317,27 @@ def append(
 # ------------------------------------------------------------------------------------------------ commands
 
 
+def present_snapshots(version: str) -> dict[date, str]:
+    """The dates the warehouse's history holds for a rulebook version (none before the first build)."""
+    if not warehouse_path().exists():
+        return {}
+    with connect(read_only=True) as con:
+        return taken(con, version)
+
+
 def take(
     dates: Sequence[date], *, project_dir: Path = PROJECT_DIR, version: str | None = None, engine: str = "duckdb"
 ) -> SnapshotResult:
-    """Take a snapshot for each date not yet in the history for the current rulebook (under the lock)."""
+    """Take a snapshot for each date not yet in the history for the current rulebook (callers hold the lock)."""
     started = time.monotonic()
-    check_loaded()
-    check_loaded(engine)
+    loaded = check_loaded()
     version = version or rulebook_version()
     wanted = sorted(set(dates))
-    with connect(read_only=True) as con:
-        try:
-            inputs_checksum, inputs = inputs_of(con)
-        except duckdb.CatalogException:
-            raise BuildError(
-                "仓库中尚无载入的输入，请先运行 warehouse load。 / Nothing is loaded yet: run `warehouse load` first."
-            ) from None
-        present = taken(con, version)
-        kept = sorted(set(wanted) & set(present))
-        kept_other_inputs = [day for day in kept if present[day] != inputs_checksum]
+    with reading_load(loaded) as con:
+        inputs_checksum, inputs = inputs_of(con)
+    present = present_snapshots(version)
+    kept = sorted(set(wanted) & set(present))
+    kept_other_inputs = [day for day in kept if present[day] != inputs_checksum]
     to_build = [day for day in wanted if day not in kept]
     added, findings, build_seconds = [], 0, 0.0
     if to_build:
@@ -350,8 +346,18 @@ def take(
             f"({describe_dates(to_build)}) …",
             flush=True,
         )
-        build_seconds = build_history(to_build, project_dir, engine)
-        added, findings = append(to_build, version, inputs_checksum, inputs, uuid.uuid4().hex, engine)
+        scratch = beside_warehouse(SCRATCH_SUFFIX)
+        discard(scratch)
+        try:
+            build_seconds = build_history(to_build, loaded, scratch, project_dir, engine)
+            with staged(copy=True) as stage:
+                ensure_history_tables(stage, project_dir)
+                added, findings = append(
+                    stage, scratch, to_build, version, inputs_checksum, inputs, uuid.uuid4().hex, engine
+                )
+                build_history_marts(stage, project_dir)
+        finally:
+            discard(scratch)
         kept = sorted(set(wanted) - set(added))
     return SnapshotResult(
         rulebook_version=version,
@@ -366,15 +372,11 @@ def take(
 
 
 def snapshot(dates: Sequence[date], **options) -> SnapshotResult:
-    """`warehouse snapshot`: take() under the warehouse lock, with one log line whatever happens."""
+    """`warehouse snapshot`: take(), with one log line whatever happens (callers hold the warehouse lock)."""
     started = time.monotonic()
     fields = {"as_of": describe_dates(sorted(set(dates)))}
     try:
-        with warehouse_lock():
-            result = take(dates, **options)
-    except SnapshotBusy as error:
-        print(log_line("snapshot", "busy", **fields, error=json.dumps(str(error), ensure_ascii=False)))
-        raise
+        result = take(dates, **options)
     except BaseException as error:
         reason = json.dumps(f"{type(error).__name__}: {error}"[:300], ensure_ascii=False)
         print(log_line("snapshot", "failed", **fields, seconds=f"{time.monotonic() - started:.1f}", error=reason))
@@ -412,6 +414,8 @@ def read_history(version: str) -> tuple[dict[str, pl.DataFrame], int, list[str]]
     that version has, and the versions the history holds."""
     where = "where $version = 'all' or rulebook_version = $version"
     with connect(read_only=True) as con:
+        if not has_history(con):
+            return {}, 0, []
         frames = {
             name: con.sql(
                 f"select * from marts.{name} {where} order by rulebook_version, {order}", params={"version": version}
@@ -425,27 +429,25 @@ def read_history(version: str) -> tuple[dict[str, pl.DataFrame], int, list[str]]
     return frames, snapshots, versions
 
 
-def history(out_dir: Path, *, version: str | None = None, project_dir: Path = PROJECT_DIR) -> HistoryResult:
-    """`warehouse history OUT_DIR`: rebuild the lifecycle marts and write them as CSV and Parquet."""
+def history(out_dir: Path, *, version: str | None = None) -> HistoryResult:
+    """`warehouse history OUT_DIR`: write the lifecycle marts (rebuilt by every snapshot and build) as CSV and
+    Parquet, all or nothing."""
     version = version or rulebook_version()
-    with warehouse_lock():
-        build_history_marts(project_dir)
-        frames, snapshots, versions = read_history(version)
+    frames, snapshots, versions = read_history(version)
     if not snapshots:
         raise FileNotFoundError(
             f"历史中没有规则库版本 {version} 的快照（已有：{', '.join(versions) or '无'}）。请先运行 warehouse snapshot。 / "
             f"No snapshot of rulebook version {version} in the history (present: {', '.join(versions) or 'none'}): "
             "run `warehouse snapshot` first, or pass --rulebook-version."
         )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "parquet").mkdir(exist_ok=True)
     violation_history = frames["violation_history"]
     leading = {"violation_history": VIOLATION_HISTORY_COLUMNS, "township_trend": TOWNSHIP_TREND_COLUMNS}
-    for name, frame in frames.items():
-        first = leading.get(name, ())
-        ordered = frame.select([*first, *(column for column in frame.columns if column not in first)])
-        ordered.write_csv(out_dir / f"{name}.csv")
-        ordered.write_parquet(out_dir / "parquet" / f"{name}.parquet")
+    with atomic.outputs(out_dir) as files:
+        for name, frame in frames.items():
+            first = leading.get(name, ())
+            ordered = frame.select([*first, *(column for column in frame.columns if column not in first)])
+            ordered.write_csv(files.path(f"{name}.csv"))
+            ordered.write_parquet(files.path(f"parquet/{name}.parquet"))
     return HistoryResult(
         out_dir=out_dir,
         rulebook_version=version,

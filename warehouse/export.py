@@ -17,6 +17,7 @@ import polars as pl
 from warehouse.contract import REJECT_COLUMNS
 from warehouse.db import reading
 from warehouse.rulebook import rulebook_version
+from warehouse.safe_cells import write_csv
 
 VIOLATION_COLUMNS = (
     "rule_id", "severity", "township_code", "person_id", "period", "observed", "limit", "as_of", "message_zh",
@@ -111,9 +112,9 @@ def export(
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "parquet").mkdir(exist_ok=True)
     violations = frames["violations"]
-    violations.select(VIOLATION_COLUMNS).write_csv(out_dir / "violations.csv")
-    frames["township_scorecard"].write_csv(out_dir / "township_scorecard.csv")
-    frames["rejects"].write_csv(out_dir / "rejects.csv")
+    write_csv(violations.select(VIOLATION_COLUMNS), out_dir / "violations.csv")
+    write_csv(frames["township_scorecard"], out_dir / "township_scorecard.csv")
+    write_csv(frames["rejects"], out_dir / "rejects.csv")
     for table in PARQUET_TABLES:
         frames[f"parquet/{table}"].write_parquet(out_dir / "parquet" / f"{table}.parquet")
     document = manifest(frames, started_at, datetime.now(timezone.utc)) | {"engine": engine} | (extra_manifest or {})

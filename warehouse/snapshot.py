@@ -41,6 +41,7 @@ from warehouse.build import (
 )
 from warehouse.db import PROJECT_DIR, connect, parquet_view, spark_table, warehouse_path
 from warehouse.rulebook import rulebook_version
+from warehouse.safe_cells import write_csv
 
 EVERY_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
@@ -444,7 +445,7 @@ def history(out_dir: Path, *, version: str | None = None, project_dir: Path = PR
     for name, frame in frames.items():
         first = leading.get(name, ())
         ordered = frame.select([*first, *(column for column in frame.columns if column not in first)])
-        ordered.write_csv(out_dir / f"{name}.csv")
+        write_csv(ordered, out_dir / f"{name}.csv")
         ordered.write_parquet(out_dir / "parquet" / f"{name}.parquet")
     return HistoryResult(
         out_dir=out_dir,

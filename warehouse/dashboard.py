@@ -204,6 +204,23 @@ VEGALITE_MIMETYPE = "application/vnd.vegalite.v6+json"
 CHART_CLASS = "warehouse-chart"
 
 
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_json(value: object) -> str:
+    """JSON that can stand inside a `<script>` element of an HTML page whatever the names in it hold.
+
+    A township, unit or person name is user input: `</script><script>…` in it would end the element and run
+    as script, `<!--` would change how the rest is parsed, and U+2028/U+2029 end a line in older JavaScript.
+    Each is written as its JSON escape (`\\u003c` …), which reads back as the same string."""
+    return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_SAFE)
+
+
+def _text(value: object) -> str:
+    """A value as HTML text: names, ids and positions come from the inputs and may hold markup."""
+    return html.escape("" if value is None else str(value))
+
+
 def _vega_bundle() -> str:
     import vl_convert
 
@@ -212,14 +229,16 @@ def _vega_bundle() -> str:
 
 def chart_html(spec: dict) -> str:
     """A div and a script that draws the spec with the page's own vegaEmbed (no CDN): it waits for the bundle and
-    for the CJK font, so the first paint measures Chinese text with the font it shows."""
+    for the CJK font, so the first paint measures Chinese text with the font it shows. Every chart of every
+    notebook and report page is embedded here, so this is where the spec's names are made safe (script_json);
+    Vega draws them as text and its tooltips escape them."""
     div = f"wh-{uuid.uuid4().hex[:12]}"
     options = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
     return f"""<div id="{div}" class="{CHART_CLASS}"></div>
 <script type="text/javascript">
 (function () {{
-  var spec = {json.dumps(spec, ensure_ascii=False)};
-  var options = {json.dumps(options)};
+  var spec = {script_json(spec)};
+  var options = {script_json(options)};
   var tries = 0;
   function draw() {{
     var target = document.getElementById("{div}");
@@ -350,7 +369,7 @@ def findings(data: Data, *, township_code: str | None = None, person_id: str | N
 
 def overview(data: Data, area: str | None):
     """A headline for the area: townships checked, findings by severity, the as-of date."""
-    from IPython.display import Markdown
+    from IPython.display import HTML
 
     codes = townships_in(data, area)["township_code"]
     rows = data.violations.filter(pl.col("township_code").is_in(codes.implode()))
@@ -358,10 +377,10 @@ def overview(data: Data, area: str | None):
         f"{label} {rows.filter(pl.col('severity') == code).height} 条" for code, label in SEVERITIES.items()
     )
     failing = rows["township_code"].n_unique()
-    return Markdown(
-        f"# 乡镇机构编制合规概览 · {area_name(data, area)}\n\n"
-        f"核查基准日 **{data.as_of:%Y-%m-%d}**；检查乡镇 **{codes.len()}** 个，其中 **{failing}** 个有违规；"
-        f"发现问题 **{rows.height}** 条（{by_severity}）。"
+    return HTML(
+        f"<h1>乡镇机构编制合规概览 · {_text(area_name(data, area))}</h1>\n"
+        f"<p>核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>；检查乡镇 <strong>{codes.len()}</strong> 个，其中 "
+        f"<strong>{failing}</strong> 个有违规；发现问题 <strong>{rows.height}</strong> 条（{by_severity}）。</p>"
     )
 
 
@@ -642,22 +661,24 @@ def excellent_share(data: Data, area: str | None) -> alt.TopLevelMixin:
 
 
 def township_overview(data: Data, township_code: str):
-    from IPython.display import Markdown
+    from IPython.display import HTML
 
     row = township(data, township_code)
     kind = TOWNSHIP_TYPES.get(row["township_type"], row["township_type"] or "")
     flags = "、".join(label for flag, label in (("is_small", "规模较小"), ("is_developed_town", "经济发达镇")) if row[flag])
     experienced = row["leadership_team_experienced"]
-    return Markdown(
-        f"# {row['township_name']}（{township_code}）\n\n"
-        f"{kind}{'，' + flags if flags else ''}；县级代码 {row['county_code']}；核查基准日 **{data.as_of:%Y-%m-%d}**。\n\n"
-        f"在用机构：综合性办公室 {row['offices']} 个、综合性岗位 {row['posts']} 个、行政所 {row['institutes']} 个、"
+    return HTML(
+        f"<h1>{_text(row['township_name'])}（{_text(township_code)}）</h1>\n"
+        f"<p>{_text(kind)}{'，' + flags if flags else ''}；县级代码 {_text(row['county_code'])}；核查基准日 "
+        f"<strong>{data.as_of:%Y-%m-%d}</strong>。</p>\n"
+        f"<p>在用机构：综合性办公室 {row['offices']} 个、综合性岗位 {row['posts']} 个、行政所 {row['institutes']} 个、"
         f"事业站所 {row['stations']} 个、便民服务中心 {row['centers']} 个、派驻机构 {row['dispatched']} 个。"
         f"领导班子 {row['leadership_team_size']} 人"
         + (f"（满乡镇工作年限 {experienced} 人）" if experienced is not None else "")
         + (f"，核定领导职数 {row['approved_leader_posts']} 名" if row["approved_leader_posts"] is not None else "")
-        + f"；在岗社会工作人员 {row['social_workers']} 人。\n\n"
-        f"违规：严重 **{row['violations_error']}** 条，警示 **{row['violations_warn']}** 条，提示 {row['violations_info']} 条。"
+        + f"；在岗社会工作人员 {row['social_workers']} 人。</p>\n"
+        f"<p>违规：严重 <strong>{row['violations_error']}</strong> 条，警示 <strong>{row['violations_warn']}</strong> 条，"
+        f"提示 {row['violations_info']} 条。</p>"
     )
 
 
@@ -831,7 +852,7 @@ def findings_table(data: Data, *, township_code: str | None = None, person_id: s
     rows = []
     for row in frame.select(list(FINDING_COLUMNS)).iter_rows(named=True):
         cells = "".join(
-            f'<td style="{style(c)}">{html.escape("" if row[c] is None else str(row[c]))}</td>' for c in FINDING_COLUMNS
+            f'<td style="{style(c)}">{_text(row[c])}</td>' for c in FINDING_COLUMNS
         )
         rows.append(f"<tr>{cells}</tr>")
     return HTML(
@@ -846,24 +867,26 @@ def findings_table(data: Data, *, township_code: str | None = None, person_id: s
 
 
 def person_overview(data: Data, person_id: str):
-    from IPython.display import Markdown
+    from IPython.display import HTML
 
     row = person(data, person_id)
     recruit = data.recruits.filter(pl.col("person_id") == person_id)
     category = STAFF_CATEGORIES.get(row["staff_category"], row["staff_category"] or "")
-    facts = f"{category}；核查基准日 **{data.as_of:%Y-%m-%d}**。"
+    facts = f"{_text(category)}；核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>。"
     if row["recruited_on"] is not None:
         facts += f"录用日期 {row['recruited_on']:%Y-%m-%d}。"
     if recruit.height:
         r = recruit.row(0, named=True)
         names = dict(_names(data).iter_rows())
         facts += (
-            f"录用时在{names.get(r['recruitment_township_code'], r['recruitment_township_code'])}（新录用乡镇公务员）："
+            f"录用时在{_text(names.get(r['recruitment_township_code'], r['recruitment_township_code']))}（新录用乡镇公务员）："
             f"满 {r['lock_years']} 年为 {r['lock_anniversary_on']:%Y-%m-%d}，满 {r['min_service_years']} 年为 "
             f"{r['min_service_anniversary_on']:%Y-%m-%d}。"
         )
     count = findings(data, person_id=person_id).height
-    return Markdown(f"# {row['name']}（{person_id}）\n\n{facts}\n\n涉及本人的违规 **{count}** 条。")
+    return HTML(
+        f"<h1>{_text(row['name'])}（{_text(person_id)}）</h1>\n<p>{facts}</p>\n<p>涉及本人的违规 <strong>{count}</strong> 条。</p>"
+    )
 
 
 def _posting_kind() -> pl.Expr:

@@ -12,6 +12,7 @@ Great Expectations takes seconds to import: it is imported inside the functions 
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -197,11 +198,12 @@ def plausible_until(as_of: date, built_on: date) -> date:
 
 def _expectation(kind: str, label: str, meta: dict | None = None, notes: str | None = None, **kwargs: Any) -> Any:
     """An Expectation described by its label (Chinese, then English) in Data Docs and in the printed summary;
-    GX's own wording of it stays in the suite's JSON."""
+    GX's own wording of it stays in the suite's JSON. Data Docs write the description as HTML (the notes they
+    escape), and a label names the rulebook's jurisdictions, which a user rulebook gives: it goes in escaped."""
     import great_expectations as gx
 
     return getattr(gx.expectations, kind)(
-        **kwargs, description=label, meta={"label": label, **(meta or {})}, notes=notes or label
+        **kwargs, description=html.escape(label), meta={"label": label, **(meta or {})}, notes=notes or label
     )
 
 

@@ -22,6 +22,7 @@ from warehouse import atomic
 from warehouse.contract import REJECT_COLUMNS
 from warehouse.db import reading
 from warehouse.rulebook import rulebook_version
+from warehouse.safe_cells import write_csv
 
 VIOLATION_COLUMNS = (
     "rule_id", "severity", "township_code", "person_id", "period", "observed", "limit", "as_of", "message_zh",
@@ -121,9 +122,9 @@ def export(
     frames = read_outputs(engine)
     violations = frames["violations"]
     with atomic.outputs(out_dir, manifest=MANIFEST) as files:
-        violations.select(VIOLATION_COLUMNS).write_csv(files.path("violations.csv"))
-        frames["township_scorecard"].write_csv(files.path("township_scorecard.csv"))
-        frames["rejects"].write_csv(files.path("rejects.csv"))
+        write_csv(violations.select(VIOLATION_COLUMNS), files.path("violations.csv"))
+        write_csv(frames["township_scorecard"], files.path("township_scorecard.csv"))
+        write_csv(frames["rejects"], files.path("rejects.csv"))
         for table in PARQUET_TABLES:
             frames[f"parquet/{table}"].write_parquet(files.path(f"parquet/{table}.parquet"))
         if os.environ.get(KILL_BEFORE_MANIFEST):

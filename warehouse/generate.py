@@ -50,6 +50,7 @@ import numpy as np
 import polars as pl
 
 from warehouse.contract import ENTITIES
+from warehouse.safe_cells import write_csv
 from warehouse.write import write_inputs
 
 AS_OF = date(2026, 6, 30)
@@ -203,7 +204,7 @@ def generate(
     planted_path = out_dir / f"{PLANTED_FILE}.parquet"
     synthetic.planted.write_parquet(planted_path)
     if townships <= CSV_PLANTED_UP_TO:
-        synthetic.planted.write_csv(out_dir / f"{PLANTED_FILE}.csv")
+        write_csv(synthetic.planted, out_dir / f"{PLANTED_FILE}.csv")
     seconds = time.perf_counter() - started
     counts = {name: frame.height for name, frame in synthetic.frames.items()}
     manifest = {

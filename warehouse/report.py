@@ -10,13 +10,16 @@ chart is also drawn to PNG by vl-convert with the same font, so Chinese shows as
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import json
+import re
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import nbformat
 import polars as pl
@@ -221,8 +224,8 @@ body, #vg-tooltip-element {{ font-family: var(--jp-content-font-family) !importa
 
 
 def index_html(pages: list[tuple[str, str]], pngs: list[Path], as_of: str, head: str) -> str:
-    links = "\n".join(f'<li><a href="{html.escape(href)}">{html.escape(title)}</a></li>' for href, title in pages)
-    images = "\n".join(f'<li><a href="png/{html.escape(p.name)}">{html.escape(p.name)}</a></li>' for p in pngs)
+    links = "\n".join(f'<li><a href="{_href(href)}">{html.escape(title)}</a></li>' for href, title in pages)
+    images = "\n".join(f'<li><a href="{_href("png/" + p.name)}">{html.escape(p.name)}</a></li>' for p in pngs)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>乡镇机构编制合规检查报告</title>{head}</head>
 <body style="margin: 2em">
@@ -234,9 +237,38 @@ def index_html(pages: list[tuple[str, str]], pngs: list[Path], as_of: str, head:
 """
 
 
+def _href(path: str) -> str:
+    return html.escape(quote(path))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The report
 # ---------------------------------------------------------------------------------------------------------------
+
+PLAIN_KEY = re.compile(r"[\w-]{1,40}")
+"""A code or id that is a file name as it is: letters (Chinese too), digits, `_` and `-`, not too long."""
+
+
+def page_stem(kind: str, key: str) -> str:
+    """`township-<code>` or `cadre-<id>`. An id is user input: with `/`, `..`, markup or a character a file system
+    refuses, it would write outside the output folder, fail, or break its link. Such a key keeps its plain
+    characters, for reading, and gets a hash of the whole key, so that two keys still get two pages."""
+    if PLAIN_KEY.fullmatch(key):
+        return f"{kind}-{key}"
+    plain = re.sub(r"[^\w-]+", "_", key).strip("_")[:40]
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+    return f"{kind}-{plain}-{digest}" if plain else f"{kind}-{digest}"
+
+
+def _unique(stem: str, taken: set[str]) -> str:
+    """The stem, or the stem and a number when a page of this report already has it (a key crafted to look like
+    another one's hashed stem)."""
+    unique, number = stem, 1
+    while unique in taken:
+        number += 1
+        unique = f"{stem}-{number}"
+    taken.add(unique)
+    return unique
 
 
 def _default_township(data: dashboard.Data, county: str | None) -> str:
@@ -269,16 +301,19 @@ def plan(data: dashboard.Data, data_dir: Path, county: str | None, townships: li
         area = dashboard.area_name(data, county)
     except ValueError as error:
         raise ReportInputError(str(error)) from error
-    townships = townships or [_default_township(data, county)]
+    townships = list(dict.fromkeys(townships or [_default_township(data, county)]))
     default_person = _default_person(data, county)
-    persons = persons or ([default_person] if default_person else [])
+    persons = list(dict.fromkeys(persons or ([default_person] if default_person else [])))
     pages = [Page("dashboard", "dashboard", f"乡镇机构编制合规概览 · {area}", {"data_dir": str(data_dir), "county_code": county})]
+    taken: set[str] = set()
     for code in townships:
         name = _named(dashboard.township, data, code, "township_name")
-        pages.append(Page("township", f"township-{code}", f"乡镇详情 · {name}", {"data_dir": str(data_dir), "township_code": code}))
+        stem = _unique(page_stem("township", code), taken)
+        pages.append(Page("township", stem, f"乡镇详情 · {name}", {"data_dir": str(data_dir), "township_code": code}))
     for person_id in persons:
         name = _named(dashboard.person, data, person_id, "name")
-        pages.append(Page("cadre", f"cadre-{person_id}", f"干部任职经历 · {name}", {"data_dir": str(data_dir), "person_id": person_id}))
+        stem = _unique(page_stem("cadre", person_id), taken)
+        pages.append(Page("cadre", stem, f"干部任职经历 · {name}", {"data_dir": str(data_dir), "person_id": person_id}))
     return pages
 
 

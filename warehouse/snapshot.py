@@ -47,6 +47,7 @@ from warehouse.db import (
 )
 from warehouse.lock import WarehouseBusy
 from warehouse.rulebook import rulebook_version
+from warehouse.safe_cells import write_csv
 
 EVERY_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
@@ -446,7 +447,7 @@ def history(out_dir: Path, *, version: str | None = None) -> HistoryResult:
         for name, frame in frames.items():
             first = leading.get(name, ())
             ordered = frame.select([*first, *(column for column in frame.columns if column not in first)])
-            ordered.write_csv(files.path(f"{name}.csv"))
+            write_csv(ordered, files.path(f"{name}.csv"))
             ordered.write_parquet(files.path(f"parquet/{name}.parquet"))
     return HistoryResult(
         out_dir=out_dir,

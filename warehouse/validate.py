@@ -12,6 +12,7 @@ years) GX finds failing must be exactly those the dbt rule reports in marts.viol
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import time
@@ -228,9 +229,30 @@ def gx_context(site: Path) -> Any:
     return context
 
 
+HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
+"""html.escape's, in its order (`&` first), so html.unescape gives the value back."""
+
+
+def as_html_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell HTML-escaped. Data Docs (GX 1.x) write the values they list, the unexpected values and the
+    failing rows' keys (a person_id, a unit_id), into their pages as HTML as they are: an id holding markup would
+    run there. Escaping keeps every expectation's answer (codes, enumerations and hashes hold no such character,
+    and escaping is one-to-one, so uniqueness is unchanged); `_plain` reads the keys back."""
+    escaped = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            expr = pl.col(name)
+            for character, entity in HTML_ESCAPES:
+                expr = expr.str.replace_all(character, entity, literal=True)
+            escaped.append(expr)
+    return frame.with_columns(escaped)
+
+
 def _plain(value: Any) -> Any:
-    """numpy scalars in GX results become Python ones, so keys compare and print as the warehouse's values."""
-    return value.item() if hasattr(value, "item") else value
+    """numpy scalars in GX results become Python ones and text is unescaped (as_html_text), so keys compare and
+    print as the warehouse's values."""
+    value = value.item() if hasattr(value, "item") else value
+    return html.unescape(value) if isinstance(value, str) else value
 
 
 def _error(result: Any) -> str | None:
@@ -264,7 +286,7 @@ def run_suite(context: Any, suite: Suite, frame: pl.DataFrame, out_dir: Path) ->
     """SUMMARY over the whole suite, then COMPLETE with the keys as index columns over the failed expectations."""
     batch = context.data_sources.get("warehouse").add_dataframe_asset(suite.name)
     batch = batch.add_batch_definition_whole_dataframe("whole")
-    data = frame.to_pandas()
+    data = as_html_text(frame).to_pandas()
     results = _checkpoint_run(context, suite.name, batch, suite.expectations, {"result_format": "SUMMARY"}, data)
     (out_dir / "suites").mkdir(parents=True, exist_ok=True)
     (out_dir / "suites" / f"{suite.name}.json").write_text(
@@ -403,7 +425,7 @@ def validate(out_dir: Path, *, parameters: pl.DataFrame | None = None) -> Valida
         # from a folder validation did not write.
         for ours in (site, out_dir / "suites"):
             shutil.rmtree(ours, ignore_errors=True)
-    context = gx_context(site)
+    context = gx_context(site.resolve())  # GX wants an absolute folder (the default --out is relative)
     results = [run_suite(context, suite, frames[suite.frame], out_dir) for suite in suites]
     context.build_data_docs()
 

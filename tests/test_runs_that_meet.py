@@ -317,3 +317,13 @@ def test_an_unforeseen_failure_is_one_message_and_its_details_go_to_a_private_lo
     log = tmp_path / "warehouse.duckdb.error.log"
     assert "ZeroDivisionError: a bug" in log.read_text(encoding="utf-8")
     assert log.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("command", ["report", "validate"])
+def test_report_and_validate_refuse_marts_of_an_unfinished_build_too(built, command):
+    with duckdb.connect(str(built / "warehouse.duckdb")) as con:
+        con.execute("update marts.build_status set status = 'running'")
+    result = warehouse_cli(*WRITING_COMMANDS[command](built / "out"), root=built)
+    assert result.returncode == 1
+    assert "do not belong to one complete build" in result.stderr
+    assert_no_traceback(result)

@@ -17,11 +17,10 @@ from datetime import date
 from pathlib import Path
 
 import altair as alt
-import duckdb
 import polars as pl
 
 from warehouse.contract import END_REASONS, ORG_LEVELS, STAFF_CATEGORIES, TOWNSHIP_TYPES, UNIT_KINDS
-from warehouse.db import connect
+from warehouse.db import check_built, connect
 
 # ---------------------------------------------------------------------------------------------------------------
 # Data: what the notebooks read
@@ -150,17 +149,11 @@ class Data:
 
 
 def read_warehouse(path: Path | None = None) -> dict[str, pl.DataFrame]:
-    """Every table of TABLES in one read-only connection, closed before returning."""
-    try:
-        with connect(path, read_only=True) as con:
-            return {name: con.sql(query).pl() for name, query in TABLES.items()}
-    except duckdb.IOException as error:
-        if "lock" not in str(error).lower():
-            raise
-        raise RuntimeError(
-            "仓库文件正被另一进程写入（如 warehouse build），请等它结束后重新运行本单元格。 / The warehouse is being "
-            f"written by another process (e.g. warehouse build): run this cell again when it has finished.\n{error}"
-        ) from error
+    """Every table of TABLES in one read-only connection, closed before returning; only the marts of one complete
+    build (a build never writes this file in place, so a notebook never waits for one)."""
+    with connect(path, read_only=True) as con:
+        check_built(con)
+        return {name: con.sql(query).pl() for name, query in TABLES.items()}
 
 
 def write_data(frames: dict[str, pl.DataFrame], data_dir: Path) -> list[Path]:

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from warehouse.db import connect, warehouse_path
+from warehouse.db import check_built, connect, warehouse_path
 from warehouse.expectations import (
     CROSS_CHECKED_RULES,
     Suite,
@@ -172,6 +172,7 @@ class ValidationResult:
 def read_warehouse() -> Warehouse:
     """Everything validation needs, read in one short read-only visit (DuckDB allows one writer)."""
     with connect(read_only=True) as con:
+        check_built(con)
         try:
             as_of, built_at = con.sql("select as_of, built_at from marts.run_info").fetchall()[0]
         except (duckdb.CatalogException, IndexError):

@@ -272,13 +272,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from warehouse.build import BuildError
     from warehouse.load import InputError
+    from warehouse.privacy import IdKeyError
 
     try:
         COMMANDS[args.command][1](args)
     except (InputError, UsageError) as error:
         print(f"输入错误 / input error:\n{error}", file=sys.stderr)
         return 2
-    except (BuildError, FileNotFoundError) as error:
+    except (BuildError, FileNotFoundError, IdKeyError) as error:
         print(str(error), file=sys.stderr)
         return 1
     return 0

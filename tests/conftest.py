@@ -26,8 +26,9 @@ class Run:
 
 
 def isolated_env(root: Path) -> dict[str, str]:
-    """Environment for a CLI run whose warehouse, dbt target and logs live under root."""
-    env = dict(os.environ)
+    """Environment for a CLI run whose warehouse, dbt target and logs live under root. An id_number key (or the
+    retired salt) of the developer's own shell stays out: the run's key is the key file beside its warehouse."""
+    env = {name: value for name, value in os.environ.items() if name not in ("WAREHOUSE_ID_KEY", "WAREHOUSE_ID_SALT")}
     env.update(
         WAREHOUSE_DB=str(root / "warehouse.duckdb"),
         DBT_TARGET_PATH=str(root / "target"),

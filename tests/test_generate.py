@@ -102,12 +102,13 @@ def test_id_numbers_are_unique_valid_and_match_birth_date_and_sex_at_scale():
     assert ((ids.str.slice(16, 1).cast(pl.Int32) % 2 == 1) == (people["gender"] == "male")).all()
 
 
-def test_csv_output_loads_with_no_rejects(tmp_path: Path):
+def test_csv_output_loads_with_no_rejects(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "warehouse.duckdb"))  # its id_number key file goes beside it
     result = generate(townships=12, seed=5, out_dir=tmp_path / "csv", fmt="csv")
     assert sorted(p.name for p in result.out_dir.glob("*.csv")) == sorted(
         ["townships.csv", "units.csv", "people.csv", "postings.csv", "appraisals.csv", "planted_violations.csv"]
     )
-    reports = load_inputs(result.out_dir, tmp_path / "warehouse.duckdb", log=lambda _: None)
+    reports = load_inputs(result.out_dir, log=lambda _: None)
     assert all(r.rows_rejected == 0 and r.rows_loaded == result.counts[r.entity] for r in reports)
 
 

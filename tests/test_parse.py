@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import date
 
 import polars as pl
@@ -175,21 +176,17 @@ def test_check_char_follows_gb_11643_weights():
     assert privacy.check_char("44052418800101001") == "4"
 
 
-def test_masked_form_keeps_the_first_six_and_last_four():
-    assert privacy.mask(pl.Series(["36073119800101123X"])).to_list() == ["360731********123X"]
+def test_masked_form_hides_every_character_and_keeps_the_length():
+    assert privacy.mask(pl.Series(["36073119800101123X", None])).to_list() == ["*" * 18, None]
 
 
-def test_a_short_mistyped_id_number_is_masked_whole():
-    assert privacy.mask(pl.Series(["1234567"])).to_list() == ["********"]
+def test_a_mistyped_id_number_is_masked_whole_too():
+    assert privacy.mask(pl.Series(["1234567", "3607311980010112345"])).to_list() == ["*" * 7, "*" * 19]
 
 
-def test_hash_is_sha256_of_salt_and_id_number(monkeypatch):
-    monkeypatch.setenv(privacy.SALT_ENV, "county-secret")
-    expected = hashlib.sha256(b"county-secret11010519491231002X").hexdigest()
+def test_hash_is_hmac_sha256_keyed_with_warehouse_id_key(monkeypatch):
+    key = "county-secret-of-thirty-two-chars"
+    monkeypatch.delenv(privacy.RETIRED_SALT_ENV, raising=False)
+    monkeypatch.setenv(privacy.KEY_ENV, key)
+    expected = hmac.new(key.encode(), b"11010519491231002X", hashlib.sha256).hexdigest()
     assert privacy.hash_ids(pl.Series(["11010519491231002X", None])).to_list() == [expected, None]
-
-
-def test_hash_uses_the_documented_default_salt(monkeypatch):
-    monkeypatch.delenv(privacy.SALT_ENV, raising=False)
-    expected = hashlib.sha256(("township-warehouse-default-salt" + VALID_IDS[1]).encode()).hexdigest()
-    assert privacy.hash_ids(pl.Series([VALID_IDS[1]])).to_list() == [expected]

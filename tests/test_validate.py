@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from conftest import DEMO_AS_OF, DEMO_DIR, PROJECT_DIR, run_warehouse, warehouse_cli
+from test_privacy import clear_numbers, folder_leaks
 from warehouse.db import connect
 from warehouse.expectations import CROSS_CHECKED_RULES, in_force, rule_versions
 from warehouse.validate import Disagreement, cross_check, read_warehouse, result_pages, validate
@@ -47,6 +48,11 @@ def with_value(parameters: pl.DataFrame, rule_id: str, parameter: str, value: st
 def demo_validation(demo_run, tmp_path_factory):
     out = tmp_path_factory.mktemp("demo_validation")
     return validate_warehouse(demo_run.db, out), out
+
+
+def test_data_docs_show_no_id_number_in_clear_or_partly_masked(demo_validation):
+    _, out = demo_validation
+    assert folder_leaks(out, clear_numbers(DEMO_DIR).get_column("id_number")) == {}
 
 
 # --- the version in force, resolved by this line on its own (docs/rules.md, "The rulebook") -------------------

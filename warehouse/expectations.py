@@ -288,7 +288,8 @@ def input_suites(as_of: date, built_on: date) -> list[Suite]:
                 column="id_number_hash", row_condition=Column("id_number_masked").is_not_null(),
             ),
             e(
-                "ExpectColumnValuesToMatchRegex", "身份证号哈希为 64 位十六进制 / id_number_hash is a SHA-256",
+                "ExpectColumnValuesToMatchRegex",
+                "身份证号哈希为 64 位小写十六进制（HMAC-SHA256）/ id_number_hash is an HMAC-SHA256 in lower-case hex",
                 column="id_number_hash", regex=r"^[0-9a-f]{64}$",
             ),
             e(
@@ -297,8 +298,9 @@ def input_suites(as_of: date, built_on: date) -> list[Suite]:
             ),
             e(
                 "ExpectColumnValuesToMatchRegex",
-                "身份证号仅以遮蔽形式保存 / id_number is kept only masked (360731********123X)",
-                column="id_number_masked", regex=r"^\d{6}\*{8}\d{3}[\dX]$",
+                "身份证号仅以完全遮蔽形式保存，不露任何字符 / id_number is kept only fully masked, no character shown "
+                "(******************)",
+                column="id_number_masked", regex=r"^\*{18}$",
             ),
             one_of("gender", "性别", GENDERS),
             one_of("staff_category", "人员类别", STAFF_CATEGORIES),

@@ -703,10 +703,11 @@ def raw_table(entity: Entity, passed: pl.DataFrame, given: pl.DataFrame) -> pl.D
 
 
 def given_text(entity: Entity, name: str) -> pl.Expr:
-    """A cell as the analyst gave it, for the rejects: text, and an id_number only in its masked form."""
+    """A cell as the analyst gave it, for the rejects: text, and an id_number only in its masked form (as long as
+    the number after trimming, so a missing or extra digit still shows)."""
     value = pl.col(GIVEN + name).cast(pl.String)
     if name in {c.name for c in entity.columns if c.kind == "id_number"}:
-        return privacy.mask_expr(value.str.normalize("NFKC").str.strip_chars().str.to_uppercase())
+        return privacy.mask_expr(value.str.normalize("NFKC").str.strip_chars())
     return value
 
 

@@ -27,7 +27,7 @@ import pytest
 from conftest import DEMO_DIR, Run, isolated_env
 from warehouse import privacy
 from warehouse.contract import ENTITY_BY_NAME
-from warehouse.db import loaded_root
+from warehouse.db import loaded_path, loaded_root, reading_load
 from warehouse.load import find_inputs, read_source
 
 OLD_DEFAULT_SALT = "township-warehouse-default-salt"
@@ -298,7 +298,8 @@ def load_demo(root: Path, **env: str) -> subprocess.CompletedProcess:
 
 
 def stored_hashes(root: Path) -> dict[str, str]:
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+    """The hashes the load under root stored (its Parquet, as a build reads it)."""
+    with reading_load(loaded_path(root / "warehouse.duckdb")) as con:
         return dict(con.sql("select person_id, id_number_hash from raw.people where id_number_hash is not null")
                     .fetchall())
 

@@ -225,3 +225,117 @@ def test_a_new_jurisdiction_is_added_by_seed_rows_only(demo_run, tmp_path):
     expected = finding_keys(read_csv(DEMO_DIR / "expected_violations_standard_structure.csv"))
     assert found == expected
     assert statuses and all(status in {"passed", "failed"} for status in statuses.values())
+
+
+def test_a_file_in_another_encoding_exits_2_naming_the_file_and_its_likely_encoding(demo_run, tmp_path):
+    """The issue's case: the demo's people saved as Shift-JIS were read as GB18030 and loaded as garbage."""
+    shutil.copy(demo_run.db, tmp_path / "warehouse.duckdb")
+    inputs = tmp_path / "shift_jis"
+    shutil.copytree(DEMO_DIR, inputs)
+    people = inputs / "人员.csv"
+    people.write_bytes(people.read_bytes().decode("utf-8-sig").encode("shift_jis", errors="replace"))
+    result = warehouse_cli("load", str(inputs), root=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "人员.csv：" in result.stderr and "Shift-JIS（日文）" in result.stderr
+    assert "人员.csv: " in result.stderr and "Shift-JIS (Japanese)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# A county of 赣州 (3607, where the rules are in force) with one township in the file: 甲镇 of county 360702.
+# Other townships appear only in work histories: 440305100000 (深圳, another province), 360702101000 (the same
+# county) and 360721100000 (another 赣州 county). The contract's postings are the whole work history.
+ELSEWHERE_AS_OF = "2026-06-30"
+ELSEWHERE = {
+    "townships.csv": [
+        ["township_code", "township_name", "township_type", "county_code"],
+        ["360702100000", "甲镇", "town", "360702"],
+    ],
+    "units.csv": [
+        ["unit_id", "township_code", "unit_name", "unit_kind", "established_on"],
+        ["U1", "360702100000", "党政综合办公室", "office", "2019-01-01"],
+    ],
+    "people.csv": [
+        ["person_id", "name", "staff_category", "recruited_on"],
+        ["C1", "赵一", "civil_servant", "2010-07-01"],
+        ["C2", "钱二", "civil_servant", "2010-07-01"],
+        ["R1", "孙三", "civil_servant", "2023-03-01"],
+        ["R2", "李四", "civil_servant", "2021-03-01"],
+        ["R3", "周五", "civil_servant", "2021-03-01"],
+    ],
+    "postings.csv": [
+        ["posting_id", "person_id", "org_level", "township_code", "county_code", "unit_id", "position",
+         "is_leadership", "is_chief", "start_date", "end_date", "end_reason"],
+        # C1: three years and more of township work in another province (1,155 days), then chief of 甲镇.
+        ["C1-1", "C1", "township", "440305100000", "", "", "科员", "false", "false", "2019-01-01", "2022-03-01",
+         "transfer"],
+        ["C1-2", "C1", "township", "360702100000", "", "U1", "党委书记", "true", "true", "2022-03-01", "", ""],
+        # C2: the same chief posting without that earlier township work.
+        ["C2-2", "C2", "township", "360702100000", "", "U1", "镇长", "true", "true", "2022-03-01", "", ""],
+        # R1: recruited into 甲镇, moves within two years to a township of another county not in the file.
+        ["R1-1", "R1", "township", "360702100000", "", "", "科员", "false", "false", "2023-03-01", "2024-03-01",
+         "transfer"],
+        ["R1-2", "R1", "township", "360721100000", "", "", "科员", "false", "false", "2024-03-01", "", ""],
+        # R2 and R3: in their third year, to a township of the same county (allowed) or of another (not).
+        ["R2-1", "R2", "township", "360702100000", "", "", "科员", "false", "false", "2021-03-01", "2024-01-01",
+         "transfer"],
+        ["R2-2", "R2", "township", "360702101000", "", "", "科员", "false", "false", "2024-01-01", "", ""],
+        ["R3-1", "R3", "township", "360702100000", "", "", "科员", "false", "false", "2021-03-01", "2024-01-01",
+         "transfer"],
+        ["R3-2", "R3", "township", "360721100000", "", "", "科员", "false", "false", "2024-01-01", "", ""],
+    ],
+    "appraisals.csv": [
+        ["person_id", "year", "township_code", "grade"],
+        ["C1", "2020", "440305100000", "excellent"],
+        ["R1", "2023", "360702100000", "competent"],
+        ["R1", "2024", "360721100000", "excellent"],  # 1 of 1 excellent, in a 赣州 township not in the file
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def elsewhere_run(tmp_path_factory):
+    inputs = tmp_path_factory.mktemp("elsewhere_inputs")
+    for name, rows in ELSEWHERE.items():
+        with open(inputs / name, "w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+    return run_warehouse(inputs, tmp_path_factory.mktemp("elsewhere_run"), as_of=ELSEWHERE_AS_OF)
+
+
+def test_postings_and_appraisals_in_townships_not_in_the_file_are_loaded_not_rejected(elsewhere_run):
+    assert read_csv(elsewhere_run.out / "rejects.csv") == []
+    files = {f["entity"]: f for f in json.loads((elsewhere_run.out / "run_manifest.json").read_text())["inputs"]}
+    assert (files["postings"]["rows_loaded"], files["appraisals"]["rows_loaded"]) == (9, 3)
+
+
+def test_township_work_in_another_province_counts_towards_a_chiefs_experience(elsewhere_run):
+    """LEAD_CHIEF_EXPERIENCE: less than 2 years of township leadership and less than 3 years of township work."""
+    chiefs = {row["person_id"] for row in read_csv(elsewhere_run.out / "violations.csv")
+              if row["rule_id"] == "LEAD_CHIEF_EXPERIENCE"}
+    assert chiefs == {"C2"}
+
+
+def test_a_move_to_a_township_not_in_the_file_is_a_move_named_for_the_township_left(elsewhere_run):
+    found = {(row["rule_id"], row["township_code"], row["person_id"])
+             for row in read_csv(elsewhere_run.out / "violations.csv") if row["person_id"]}
+    assert ("STAFF_TRANSFER_LOCK", "360702100000", "R1") in found
+    assert ("STAFF_MIN_SERVICE", "360702100000", "R3") in found
+    # R2's township is in the county its code begins with, the county of the township left.
+    assert not {finding for finding in found if finding[2] == "R2"}
+
+
+def test_findings_and_scorecard_name_only_the_townships_in_the_file(elsewhere_run):
+    assert {row["township_code"] for row in read_csv(elsewhere_run.out / "violations.csv")} == {"360702100000"}
+    assert [row["township_code"] for row in read_csv(elsewhere_run.out / "township_scorecard.csv")] == [
+        "360702100000"
+    ]
+
+
+def test_gx_and_dbt_agree_that_an_appraisal_by_a_township_not_in_the_file_is_judged_nowhere(
+    elsewhere_run, tmp_path, monkeypatch
+):
+    from warehouse.validate import validate
+
+    monkeypatch.setenv("WAREHOUSE_DB", str(elsewhere_run.db))
+    result = validate(tmp_path / "validation")
+    assert [d.message() for d in result.disagreements] == []
+    assert not any("360721100000" in str(keys) for keys in result.gx_failing.values())

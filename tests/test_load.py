@@ -7,6 +7,7 @@ import copy
 import csv
 import hashlib
 import hmac
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -16,10 +17,12 @@ import openpyxl
 import polars as pl
 import pytest
 
+from conftest import DEMO_DIR
+
 from warehouse import load as load_module
 from warehouse.contract import ENTITIES, ENTITY_BY_NAME, REJECT_COLUMNS
 from warehouse.db import loaded_path, loaded_root, reading_load
-from warehouse.load import FileReport, InputError, load_inputs
+from warehouse.load import FileReport, InputError, decode_csv, load_inputs
 
 Rows = list[dict[str, str]]
 
@@ -451,8 +454,15 @@ BAD_CELLS = [
     ("appraisals", 2, {"grade": "good"}, "grade", "等次取值无法识别", "unrecognised value"),
     ("appraisals", 2, {"year": "2020.5"}, "year", "年度应为整数", "whole number"),
     ("appraisals", 2, {"person_id": "P9"}, "person_id", "在已载入的人员中不存在", "not found among the loaded people"),
-    ("appraisals", 2, {"township_code": "360799199"}, "township_code", "在已载入的乡镇中不存在",
-     "not found among the loaded townships"),
+    # Every code column: a code Excel showed in scientific notation has lost digits.
+    *((entity, row, {column: value}, column, "科学计数法", "scientific notation") for entity, row, column, value in (
+        ("townships", 1, "township_code", "3.60799E+11"),
+        ("townships", 1, "county_code", "3.607E+05"),
+        ("units", 1, "township_code", "3.607991E+11"),
+        ("postings", 2, "township_code", "3.60799e11"),
+        ("postings", 1, "county_code", "3.607E+05"),
+        ("appraisals", 2, "township_code", "３.６０７９９Ｅ＋１１"),
+    )),
 ]
 
 
@@ -495,11 +505,14 @@ def test_a_duplicate_key_loads_the_first_row_and_rejects_the_later_naming_the_fi
 
 
 def test_a_reference_to_a_rejected_row_is_rejected_too(tmp_path, db):
+    """A unit must belong to a loaded township, and a posting's unit must be loaded. The township itself is not a
+    reference of postings and appraisals (contract section 1): its appraisal is kept, for no loaded township."""
     load_quietly(write_folder(tmp_path / "in", changed("townships", 1, county_code="bad")))
     assert only_reject(db, "townships.csv")["row"] == 3
     assert only_reject(db, "units.csv")["column"] == "township_code"
     assert {r["row"] for r in rejects(db) if r["file"] == "postings.csv"} == {4}
-    assert {r["row"] for r in rejects(db) if r["file"] == "appraisals.csv"} == {4}
+    assert {r["row"] for r in rejects(db) if r["file"] == "appraisals.csv"} == set()
+    assert ("P2", "360799101000") in {(r["person_id"], r["township_code"]) for r in table(db, "appraisals")}
 
 
 def test_a_rejected_person_takes_their_postings_and_appraisals_with_them(tmp_path, db):
@@ -507,6 +520,125 @@ def test_a_rejected_person_takes_their_postings_and_appraisals_with_them(tmp_pat
     assert {(r["file"], r["row"], r["column"]) for r in rejects(db)} == {
         ("people.csv", 2, "id_number"), ("postings.csv", 2, "person_id"),
         ("appraisals.csv", 2, "person_id"), ("appraisals.csv", 3, "person_id"),
+    }
+
+
+def test_a_scientific_code_cell_is_rejected_saying_digits_were_lost_and_how_to_fix_it(tmp_path, db):
+    """Excel shows 360799101000 as 3.60799E+11 (and so every code from 360799000000 to 360799499999): read as
+    the digits, it would be 360799000000 — another township's identity. Never guessed."""
+    load_quietly(write_folder(tmp_path / "in", changed("townships", 1, township_code="3.60799E+11")))
+    reject = only_reject(db, "townships.csv")
+    assert (reject["row"], reject["column"], reject["value"]) == (3, "township_code", "3.60799E+11")
+    assert reject["reason_zh"].startswith("乡镇代码是科学计数法")
+    assert "丢失" in reject["reason_zh"] and "“文本”格式" in reject["reason_zh"]
+    assert "重新导出" in reject["reason_zh"]
+    assert "lost" in reject["reason_en"] and "format the column as Text" in reject["reason_en"]
+    assert "re-export the codes" in reject["reason_en"]
+    assert {row["township_code"] for row in table(db, "townships")} == {"360799100000"}
+
+
+def test_an_integer_valued_decimal_code_cell_is_read_as_its_digits(tmp_path, db, english_warehouse):
+    """360799101000.0 is exact: every digit is there."""
+    load_quietly(write_folder(tmp_path / "in", changed("townships", 1, township_code="360799101000.0")))
+    assert entity_tables(db) == english_warehouse
+
+
+def test_an_id_number_in_scientific_notation_is_rejected_saying_excel_cannot_hold_18_digits(tmp_path, db):
+    load_quietly(write_folder(tmp_path / "in", changed("people", 1, id_number="4.40524E+17")))
+    reject = only_reject(db, "people.csv")
+    assert (reject["row"], reject["column"]) == (3, "id_number")
+    assert "科学计数法" in reject["reason_zh"]
+    assert "18 位" in reject["reason_zh"] and "15 位" in reject["reason_zh"]
+    assert "scientific notation" in reject["reason_en"] and "18-digit" in reject["reason_en"]
+    assert "format the column as Text" in reject["reason_en"]
+
+
+def test_a_csv_row_with_cells_beyond_the_header_is_rejected_with_its_row_number(tmp_path, db):
+    """An unquoted comma in 张,三 shifts every later cell of the row one column to the right."""
+    folder = write_folder(tmp_path / "in")
+    lines = (folder / "people.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("张三", "张,三")
+    (folder / "people.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reports = load_quietly(folder)
+    assert next(r for r in reports if r.entity == "people").rows_rejected == 1
+    reject = only_reject(db, "people.csv")
+    assert reject["row"] == 2
+    assert reject["column"].endswith("; column_8") and reject["value"].endswith("; 2015-03-01")
+    assert "本行比表头多 1 个单元格，各列可能错位" in reject["reason_zh"]
+    assert "1 more cells than the header, so its columns may be shifted" in reject["reason_en"]
+    assert json.loads(reject["record"])["column_8"] == "2015-03-01"
+    assert [row["person_id"] for row in table(db, "people")] == ["P2", "P3"]
+
+
+def test_a_shifted_row_shows_no_id_number_in_clear_under_any_header(tmp_path, db):
+    folder = write_folder(tmp_path / "in")
+    lines = (folder / "people.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("张三", "张,三")  # the id_number moves under 性别 (gender)
+    (folder / "people.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load_quietly(folder)
+    reject = only_reject(db, "people.csv")
+    assert CLEAR_IDS[0] not in reject["value"] and CLEAR_IDS[0] not in reject["record"]
+    assert json.loads(reject["record"])["gender"] == "*" * 18
+
+
+def test_empty_cells_beyond_the_header_are_harmless(tmp_path, db, english_warehouse):
+    folder = write_folder(tmp_path / "in")
+    lines = (folder / "people.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "people.csv").write_text("\n".join([lines[0], lines[1] + ",,", lines[2] + ", ,", lines[3]]) + "\n",
+                                       encoding="utf-8")
+    load_quietly(folder)
+    assert rejects(db) == []
+    assert entity_tables(db) == english_warehouse
+
+
+def test_an_xlsx_value_under_no_header_is_kept_as_an_extra_column(tmp_path, db):
+    """In a workbook a cell is addressed, not delimited: a value right of the header row shifts nothing, so it is
+    an extra column (kept, ignored by the rules), as the contract keeps every extra column (docs/rules.md)."""
+    folder = write_folder(tmp_path / "in")
+    (folder / "townships.csv").unlink()
+    path = write_xlsx(folder / "townships.xlsx", "townships", GOOD["townships"])
+    workbook = openpyxl.load_workbook(path)
+    workbook.active.cell(row=3, column=9, value="备注：撤并中")
+    workbook.save(path)
+    load_quietly(folder)
+    assert rejects(db) == []
+    assert [row["extra__column_9"] for row in table(db, "townships")] == [None, "备注：撤并中"]
+
+
+def test_a_posting_in_a_township_not_in_the_file_is_loaded_in_the_county_its_code_begins_with(tmp_path, db):
+    """Contract section 1: postings are the whole work history, township and elsewhere. A cadre from another
+    province has township postings there; the 12-digit statistical division code begins with the county's six."""
+    data = with_rows("postings", {
+        "posting_id": "T5", "person_id": "P1", "org_level": "township", "township_code": "440305100000",
+        "county_code": "", "unit_id": "", "position": "副镇长", "is_leadership": "true", "is_chief": "",
+        "is_secondment": "", "start_date": "2012-01-01", "end_date": "2018-01-01", "end_reason": "transfer",
+    })
+    load_quietly(write_folder(tmp_path / "in", data))
+    assert rejects(db) == []
+    posting = next(row for row in table(db, "postings") if row["posting_id"] == "T5")
+    assert (posting["township_code"], posting["county_code"], posting["is_leadership"]) == (
+        "440305100000", "440305", True)
+
+
+def test_a_posting_in_a_township_not_in_the_file_keeps_the_county_code_it_gives(tmp_path, db):
+    data = changed("postings", 2, township_code="440305100000", county_code="440306", unit_id="")
+    load_quietly(write_folder(tmp_path / "in", data))
+    assert rejects(db) == []
+    assert next(r for r in table(db, "postings") if r["posting_id"] == "T3")["county_code"] == "440306"
+
+
+def test_a_posting_in_a_township_not_in_the_file_may_not_name_a_unit_of_a_loaded_one(tmp_path, db):
+    load_quietly(write_folder(tmp_path / "in", changed("postings", 2, township_code="440305100000")))
+    reject = only_reject(db, "postings.csv")
+    assert (reject["row"], reject["column"], reject["value"]) == (4, "unit_id", "U2")
+    assert "机构属于乡镇 360799101000" in reject["reason_zh"]
+
+
+def test_an_appraisal_by_a_township_not_in_the_file_is_loaded(tmp_path, db):
+    load_quietly(write_folder(tmp_path / "in", changed("appraisals", 2, township_code="440305100")))
+    assert rejects(db) == []
+    assert ("P2", 2020, "440305100000") in {
+        (row["person_id"], row["year"], row["township_code"]) for row in table(db, "appraisals")
     }
 
 
@@ -567,6 +699,117 @@ def test_people_keep_a_keyed_hash_and_the_fully_masked_form(tmp_path, db, monkey
     assert person["id_number_masked"] == "*" * 18
     assert person["id_number_hash"] == hmac.new(key.encode(), b"11010519491231002X", hashlib.sha256).hexdigest()
     assert "id_number" not in person
+
+
+# --- text encodings ----------------------------------------------------------------------------------------------
+
+
+def csv_text(rows: Rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(list(rows[0]))
+    writer.writerows([list(row.values()) for row in rows])
+    return out.getvalue()
+
+
+DEMO_PEOPLE = (DEMO_DIR / "人员.csv").read_bytes().decode("utf-8-sig")
+DEMO_UNITS = (DEMO_DIR / "机构.csv").read_bytes().decode("gb18030")
+RARE = (
+    "person_id,name,position\r\n"
+    "P1,王䶮,党委书记（兼）\r\nP2,李𠮷,“副镇长”、主任：；\r\n"
+    "P3,欧阳喆,乡长——《条例》〔2019〕\r\nP4,钱镕基,科员。\r\n"
+)
+"""Characters outside GB2312 (䶮 and 𠮷 are four bytes in GB18030) and full-width punctuation."""
+JAPANESE = (
+    "person_id,name,position\nJ1,山田太郎,東京都千代田区役所の総務課長\nJ2,鈴木花子,大阪府堺市役所・市民課（かかりちょう）\n"
+    "J3,佐藤一郎,横浜市役所で働いています\nJ4,高橋美咲,さいたま市役所の子ども家庭課\n"
+)
+TRADITIONAL = "unit_id,township_code,unit_name\n" + "".join(
+    f"U{i},360799100000,{name}\n" for i, name in enumerate(
+        ["黨政綜合辦公室", "經濟發展辦公室", "社會事務辦公室", "農業綜合服務站", "退役軍人服務站", "便民服務中心", "綜合行政執法隊"])
+)
+KOREAN = (
+    "person_id,name,position\nK1,김철수,서울특별시 종로구청 총무과장\nK2,이영희,부산광역시 해운대구 주민센터 주무관\n"
+    "K3,박민준,대구광역시 수성구청 행정지원과\nK4,최지우,인천광역시 남동구 복지정책과 팀장\n"
+)
+WESTERN = (
+    "person_id,name,position\nW1,José Müller,Bürgermeister\nW2,Françoise Ærø,Conseillère municipale\n"
+    "W3,Zoë Ñúñez,Jefa de sección\nW4,Søren Kierkegård,Fællesrådet\n"
+)
+"""The foreign fixtures are small, but each holds the 40 non-ASCII characters charset-normalizer needs to judge
+(warehouse/encoding.py); a file with fewer keeps the contract's GB18030."""
+
+READ_AS_IS = [
+    ("demo 机构.csv as shipped (GB18030)", (DEMO_DIR / "机构.csv").read_bytes(), DEMO_UNITS),
+    ("demo 考核.csv as shipped (GB18030)", (DEMO_DIR / "考核.csv").read_bytes(),
+     (DEMO_DIR / "考核.csv").read_bytes().decode("gb18030")),
+    ("demo 人员.csv as shipped (UTF-8 with BOM)", (DEMO_DIR / "人员.csv").read_bytes(), DEMO_PEOPLE),
+    ("demo 人员.csv in GB18030", DEMO_PEOPLE.encode("gb18030"), DEMO_PEOPLE),
+    ("demo 人员.csv in UTF-8", DEMO_PEOPLE.encode("utf-8"), DEMO_PEOPLE),
+    *((f"{name}.csv fixture in GB18030", csv_text(rows).encode("gb18030"), csv_text(rows))
+      for name, rows in GOOD.items()),
+    *((f"{name}.csv Chinese fixture in GB18030", csv_text(rows).encode("gb18030"), csv_text(rows))
+      for name, rows in in_chinese(GOOD).items()),
+    *((f"{name}.csv Chinese fixture in UTF-8 with BOM", csv_text(rows).encode("utf-8-sig"), csv_text(rows))
+      for name, rows in in_chinese(GOOD).items()),
+    ("rare characters and full-width punctuation in GB18030", RARE.encode("gb18030"), RARE),
+    ("rare characters and full-width punctuation in UTF-8", RARE.encode("utf-8"), RARE),
+    ("ASCII", csv_text(GOOD["appraisals"]).encode("ascii"), csv_text(GOOD["appraisals"])),
+]
+
+STOPPED = [
+    # The demo's simplified Chinese has characters these encodings lack: saved anyway, they become "?".
+    *((f"demo {name} in {codec}", text.encode(codec, errors="replace"), likely)
+      for name, text in (("人员.csv", DEMO_PEOPLE), ("机构.csv", DEMO_UNITS))
+      for codec, likely in (("shift_jis", "Shift-JIS"), ("big5", "Big5"), ("euc_kr", "EUC-KR"))),
+    ("Japanese fixture in Shift-JIS", JAPANESE.encode("shift_jis"), "Shift-JIS"),
+    ("Japanese fixture in cp932", JAPANESE.encode("cp932"), "Shift-JIS"),
+    ("traditional Chinese fixture in Big5", TRADITIONAL.encode("big5"), "Big5"),
+    ("Korean fixture in EUC-KR", KOREAN.encode("euc_kr"), "EUC-KR"),
+    ("accented Western fixture in cp1252", WESTERN.encode("cp1252"), "Latin-1"),
+    ("accented Western fixture in Latin-1", WESTERN.encode("latin-1"), "Latin-1"),
+    ("demo 人员 as Excel's Unicode Text (UTF-16 with BOM, tabs)", DEMO_PEOPLE.replace(",", "\t").encode("utf-16"),
+     "UTF-16"),
+    ("demo 人员 in UTF-16 without BOM", DEMO_PEOPLE.encode("utf-16-le"), "UTF-16"),
+    ("townships fixture in UTF-16 without BOM", csv_text(GOOD["townships"]).encode("utf-16-le"), "UTF-16"),
+]
+
+
+@pytest.mark.parametrize("raw, text", [case[1:] for case in READ_AS_IS], ids=[case[0] for case in READ_AS_IS])
+def test_every_genuine_utf8_or_gb18030_csv_is_read_as_its_text(raw, text):
+    assert decode_csv(raw).decode("utf-8") == text
+
+
+@pytest.mark.parametrize("raw, likely", [case[1:] for case in STOPPED], ids=[case[0] for case in STOPPED])
+def test_a_csv_in_another_encoding_stops_the_load_naming_its_likely_encoding(raw, likely):
+    with pytest.raises(InputError) as raised:
+        decode_csv(raw)
+    assert likely in raised.value.zh and likely in raised.value.en
+    assert "既不是 UTF-8 也不是 GB18030" in raised.value.zh and "“CSV（逗号分隔）”" in raised.value.zh
+    assert "neither UTF-8 nor GB18030" in raised.value.en and 'save it as "CSV UTF-8' in raised.value.en
+
+
+def test_a_shift_jis_file_stops_the_load_naming_the_file_and_keeps_the_previous_load(tmp_path, db, previous_load):
+    folder = write_folder(tmp_path / "in")
+    (folder / "people.csv").unlink()
+    (folder / "人员.csv").write_bytes(DEMO_PEOPLE.encode("shift_jis", errors="replace"))
+    with pytest.raises(InputError) as raised:
+        load_quietly(folder)
+    assert raised.value.zh.startswith("人员.csv：") and "Shift-JIS（日文）" in raised.value.zh
+    assert raised.value.en.startswith("人员.csv: ") and "Shift-JIS (Japanese)" in raised.value.en
+    assert current_load(db) == previous_load
+
+
+def test_a_file_that_turns_from_utf8_to_another_encoding_further_on_stops_the_load(tmp_path, db):
+    """The encoding is judged on a sample (a national file is gigabytes); the rest is still read strictly."""
+    folder = write_folder(tmp_path / "in")
+    rows = [f"P{i},张三{i},,male,,civil_servant,\r\n".encode("utf-8") for i in range(4, 30000)]
+    rows[2000] = "P2004,赵六,,male,,civil_servant,\r\n".encode("gb18030")  # past the first sampled lines
+    (folder / "people.csv").write_bytes(csv_text(GOOD["people"]).encode("utf-8") + b"".join(rows))
+    with pytest.raises(InputError) as raised:
+        load_quietly(folder)
+    assert raised.value.zh.startswith("people.csv：") and "不是 UTF-8" in raised.value.zh
+    assert "begins as UTF-8 text but holds bytes further on that are not UTF-8" in raised.value.en
 
 
 # --- input that stops the run ------------------------------------------------------------------------------------

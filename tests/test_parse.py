@@ -63,8 +63,8 @@ def test_an_empty_cell_is_empty_not_an_error(given):
         ("360799100000", "360799100000"),
         ("360799100", "360799100000"),
         ("360799100000.0", "360799100000"),
-        ("3.607991E+11", "360799100000"),
         ("3.60799100000E11", "360799100000"),
+        ("3.60799100000E+11", "360799100000"),
         ("３６０７９９１００", "360799100000"),
         (" 360799100000 ", "360799100000"),
         ("036079910000", "036079910000"),
@@ -80,6 +80,18 @@ def test_township_codes_become_twelve_digits(given, expected):
 )
 def test_a_code_of_the_wrong_length_or_not_digits_is_an_error(given, error):
     assert one(parse_code, given, (9, 12)) == (None, False, error)
+
+
+@pytest.mark.parametrize("given", ["3.60799E+11", "3.607991E+11", "3.60799e11", "3.6079910000E+11",
+                                   "３.６０７９９Ｅ＋１１", " 3.60799E+11 "])
+def test_a_code_in_scientific_notation_that_lost_digits_is_an_error_never_a_guess(given):
+    """Excel shows 360799100000 and 360799123456 alike as 3.60799E+11: the digits it dropped are gone."""
+    assert one(parse_code, given, (9, 12)) == (None, False, "scientific")
+
+
+def test_a_county_code_in_scientific_notation_that_lost_digits_is_an_error():
+    assert one(parse_code, "3.607E+05", (6,)) == (None, False, "scientific")
+    assert one(parse_code, "3.60799E+05", (6,)) == ("360799", False, None)
 
 
 def test_a_six_digit_county_code_is_not_padded():

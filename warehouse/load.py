@@ -20,7 +20,7 @@ import uuid
 import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timezone
 from io import BytesIO
 from pathlib import Path
@@ -30,7 +30,7 @@ import openpyxl
 import polars as pl
 from openpyxl.utils.exceptions import InvalidFileException
 
-from warehouse import privacy
+from warehouse import encoding, privacy
 from warehouse.contract import (
     DUCKDB_TYPES,
     ENTITIES,
@@ -41,15 +41,17 @@ from warehouse.contract import (
     Entity,
 )
 from warehouse.atomic import write_failure
-from warehouse.errors import UserError
 from warehouse.db import LOAD_PREFIX, fsync, loaded_root, remove_unused_loads, warehouse_path
-from warehouse.parse import Parsed, parse_column
+from warehouse.errors import UserError
+from warehouse.parse import SCIENTIFIC, Parsed, parse_column
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 UNREADABLE = (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException, pl.exceptions.PolarsError)
 """What the readers raise for a damaged or mislabelled file (openpyxl raises KeyError for a missing part)."""
 EXTRA_PREFIX = "extra__"
 GIVEN = "_given__"
+COUNTY_DIGITS = ENTITY_BY_NAME["townships"].column("county_code").digits[0]
+"""A township's statistical division code begins with its county-level division's code."""
 ROW = "source_row"
 """The row number as the analyst sees it in Excel: the header is row 1, the first data row is row 2."""
 
@@ -102,6 +104,9 @@ class Source:
     data: pl.DataFrame
     headers: dict[str, str]
     """Column of `data` → the header as written in the file, in file order (the keys of a reject's record)."""
+    beyond: dict[str, int] = field(default_factory=dict)
+    """The extra columns of `data` that lie beyond the header row, each with how many cells beyond its last column
+    it is: a row with a value there is rejected."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,11 @@ class Table:
     headers: list[str]
     data: pl.DataFrame
     rows: pl.Series
+    positions: tuple[int, ...] = ()
+    """Each column's position in the file (1 for the first), once blank columns are left out; empty: 1, 2, …"""
+    header_width: int | None = None
+    """Set when some rows are longer than the header row (CSV): the columns at later positions hold cells beyond
+    the header, under blank headers."""
 
 
 def file_sha256(path: Path) -> str:
@@ -224,7 +234,7 @@ def file_sha256(path: Path) -> str:
 
 def read_source(entity: Entity, path: Path) -> Source:
     table = read_table(entity, path)
-    names = column_names(entity, table.headers, path.name)
+    names = column_names(entity, table.headers, path.name, table.positions)
     columns = {name: table.data.to_series(i).alias(name) for i, name in enumerate(names)}
     absent = {c.name: pl.repeat(None, table.data.height, dtype=pl.String, eager=True) for c in entity.columns}
     data = pl.DataFrame(
@@ -232,7 +242,10 @@ def read_source(entity: Entity, path: Path) -> Source:
         | {name: series for name, series in columns.items() if name.startswith(EXTRA_PREFIX)}
     )
     headers = {name: record_key(name, header) for name, header in zip(names, table.headers, strict=True)}
-    return Source(entity, path, file_sha256(path), data, headers)
+    width = table.header_width
+    positions = table.positions or range(1, len(names) + 1)
+    beyond = {name: at - width for name, at in zip(names, positions) if width is not None and at > width}
+    return Source(entity, path, file_sha256(path), data, headers, beyond)
 
 
 def read_table(entity: Entity, path: Path) -> Table:
@@ -264,47 +277,130 @@ def without_blanks(table: Table) -> Table:
         return table
     blank = table.data.select(pl.all_horizontal(pl.all().is_null())).to_series()
     if blank.any():
-        table = Table(table.headers, table.data.filter(~blank), table.rows.filter(~blank))
+        table = replace(table, data=table.data.filter(~blank), rows=table.rows.filter(~blank))
     keep = [
         i for i, header in enumerate(table.headers)
         if header.strip() or table.data.to_series(i).null_count() < table.data.height
     ]
     if len(keep) == len(table.headers):
         return table
-    return Table([table.headers[i] for i in keep], table.data.select(pl.nth(keep)), table.rows)
+    positions = table.positions or tuple(range(1, len(table.headers) + 1))
+    return replace(
+        table, headers=[table.headers[i] for i in keep], data=table.data.select(pl.nth(keep)),
+        positions=tuple(positions[i] for i in keep),
+    )
+
+
+SAVE_AS = (
+    "请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”，或在中文 Windows 上另存为“CSV（逗号分隔）”，然后重试。",
+    'Open it in Excel and save it as "CSV UTF-8 (Comma delimited)", or as "CSV (Comma delimited)" on Chinese '
+    "Windows, then run again.",
+)
 
 
 def decode_csv(raw: bytes) -> bytes:
     """The text as UTF-8, whatever Excel saved: UTF-8 with or without BOM, or GB18030 on Chinese Windows.
 
-    The encoding is told from the bytes, never from the file name: valid UTF-8 is UTF-8, anything else is read
-    as GB18030 (a superset of GBK and GB2312).
+    The encoding is told from the bytes, never from the file name (warehouse.encoding); a file in any other
+    encoding stops the run rather than load as garbage. Only a GB18030 file is converted; UTF-8 is checked whole
+    by the CSV reader.
     """
-    if raw.startswith(b"\xef\xbb\xbf"):
+    verdict = encoding.detect(raw)
+    if verdict.encoding == encoding.UTF_8_SIG:
         return raw[3:]
-    try:
-        raw.decode("utf-8")
+    if verdict.encoding == encoding.UTF_8:
         return raw
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030").encode("utf-8")
-    except UnicodeDecodeError:
+    if verdict.encoding == encoding.GB18030:
+        try:
+            return raw.decode("gb18030").encode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InputError(
+                f"文件按 GB18030 读取，但第 {error.start + 1} 个字节起不是 GB18030 文本"
+                "（文件可能由不同编码的部分拼成）。" + SAVE_AS[0],
+                f"the file reads as GB18030, but from byte {error.start + 1} on it is not GB18030 text (parts saved "
+                "in different encodings?). " + SAVE_AS[1],
+            ) from None
+    if verdict.likely is None:
         raise InputError(
-            "文件编码无法识别：请另存为 UTF-8 或 GB18030（Excel 的“CSV（逗号分隔）”）。",
-            "unrecognised text encoding: save the file as UTF-8 or GB18030 (Excel's \"CSV (comma delimited)\").",
-        ) from None
+            "文本编码既不是 UTF-8 也不是 GB18030，也无法判断是哪一种（文件可能由不同编码的部分拼成）。" + SAVE_AS[0],
+            "the text is neither UTF-8 nor GB18030, nor any encoding that can be told (parts saved in different "
+            "encodings?). " + SAVE_AS[1],
+        )
+    zh, en = verdict.describe()
+    raise InputError(
+        f"文本编码既不是 UTF-8 也不是 GB18030，看起来是 {zh}；按 GB18030 读取只会得到乱码。" + SAVE_AS[0],
+        f"the text is neither UTF-8 nor GB18030: it looks like {en}, and read as GB18030 it would be garbage. "
+        + SAVE_AS[1],
+    )
 
 
 def read_csv(raw: bytes) -> Table:
-    """Every cell as text, so `0360` stays `0360`; the header row is read as data to keep it exactly as typed."""
+    """Every cell as text, so `0360` stays `0360`; the header row is read as data to keep it exactly as typed.
+
+    Cells beyond the header's last column are kept as columns of their own (Table.header_width) so their rows can
+    be rejected: they mean the row's columns may be shifted."""
     text = decode_csv(raw)
     if not text or text.isspace():
         raise InputError("文件是空的。", "the file is empty.")
-    frame = pl.read_csv(BytesIO(text), has_header=False, infer_schema=False, truncate_ragged_lines=True)
+    try:
+        frame, header_width = csv_cells(text)
+    except pl.exceptions.ComputeError as error:
+        if "utf-8" not in str(error).lower():
+            raise
+        raise InputError(
+            "文件开头是 UTF-8 文本，后面却有不是 UTF-8 的字节（文件可能由不同编码的部分拼成）。" + SAVE_AS[0],
+            "the file begins as UTF-8 text but holds bytes further on that are not UTF-8 (parts saved in different "
+            "encodings?). " + SAVE_AS[1],
+        ) from None
     headers = [value or "" for value in frame.row(0)]
     data = frame.slice(1)
-    return Table(headers, data, pl.int_range(2, data.height + 2, dtype=pl.Int32, eager=True))
+    rows = pl.int_range(2, data.height + 2, dtype=pl.Int32, eager=True)
+    return Table(headers, data, rows, header_width=header_width)
+
+
+WIDEST_ROW = 1 << 14
+"""Cells per row beyond which a CSV is not a table (the widening read below gives up)."""
+
+
+def csv_cells(text: bytes) -> tuple[pl.DataFrame, int | None]:
+    """Every row's cells, and the header row's width where some rows are longer (None where none is).
+
+    polars takes the first row's width for the file's and fails on a longer row. That failure is the rare case
+    (an unquoted comma in a value): only then is the file read again, behind a blank first line wide enough for
+    the longest row, so the same CSV parser reads every cell; the columns beyond the header that hold no value
+    (trailing commas) are dropped.
+    """
+    try:
+        return _read_cells(text), None
+    except pl.exceptions.ComputeError as error:
+        if "more fields" not in str(error):
+            raise
+    width = pl.read_csv(
+        BytesIO(text), has_header=False, infer_schema=False, n_rows=1, truncate_ragged_lines=True
+    ).width
+    extra = 1
+    while True:
+        extra *= 4  # a shifted row usually has one or two cells more; every column read costs time and memory
+        wide = width + extra
+        if wide > WIDEST_ROW:
+            raise InputError(
+                f"有一行的单元格超过 {WIDEST_ROW} 个，文件不像是一张表。",
+                f"a row has more than {WIDEST_ROW} cells: the file does not look like a table.",
+            )
+        try:
+            frame = _read_cells(b"," * (wide - 1) + b"\n" + text).slice(1)
+            break
+        except pl.exceptions.ComputeError as error:
+            if "more fields" not in str(error):
+                raise
+    beyond = frame.select(pl.col(frame.columns[width:]).str.strip_chars().replace("", None))
+    used = [i for i, column in enumerate(beyond.iter_columns()) if column.null_count() < frame.height]
+    beyond = beyond.select(pl.nth(range(used[-1] + 1 if used else 0)))
+    return pl.concat([frame.select(pl.nth(range(width))), beyond], how="horizontal"), width
+
+
+def _read_cells(text: bytes) -> pl.DataFrame:
+    return pl.read_csv(BytesIO(text), has_header=False, infer_schema=False)
 
 
 def cell_text(value: object) -> str | None:
@@ -377,11 +473,14 @@ def match_column(entity: Entity, header: str) -> Column | None:
     )
 
 
-def column_names(entity: Entity, headers: Sequence[str], file_name: str) -> list[str]:
-    """The name each file column takes: its contract name, or `extra__<header>`."""
+def column_names(
+    entity: Entity, headers: Sequence[str], file_name: str, positions: Sequence[int] = ()
+) -> list[str]:
+    """The name each file column takes: its contract name, or `extra__<header>` (a blank header: its position in
+    the file, as the analyst counts columns)."""
     names: list[str] = []
     taken: set[str] = set()
-    for position, header in enumerate(headers, start=1):
+    for position, header in zip(positions or range(1, len(headers) + 1), headers, strict=True):
         column = match_column(entity, header)
         if column is not None and column.name in names:
             raise InputError(
@@ -441,9 +540,11 @@ def parse_input(values: pl.Series, column: Column) -> Parsed:
     if column.kind != "id_number":
         return parse_column(values, column)
     normalised = privacy.normalise(values)
-    error = privacy.id_number_error(normalised)
-    valid = pl.DataFrame({"id": normalised, "e": error}).select(pl.when(pl.col("e").is_null()).then("id"))
-    return Parsed(valid.to_series(), normalised.is_null(), error)
+    errors = pl.DataFrame({"id": normalised, "e": privacy.id_number_error(normalised)}).with_columns(
+        e=pl.when(pl.col("id").str.contains(SCIENTIFIC)).then(pl.lit("id_scientific")).otherwise("e")
+    )
+    valid = errors.select(pl.when(pl.col("e").is_null()).then("id")).to_series()
+    return Parsed(valid, normalised.is_null(), errors.get_column("e"))
 
 
 def parse_reasons(column: Column) -> dict[str, tuple[str, str]]:
@@ -456,6 +557,13 @@ def parse_reasons(column: Column) -> dict[str, tuple[str, str]]:
         "required": (f"{zh}不能为空", f"{en} is required but empty"),
         "digits": (f"{zh}应为数字代码", f"{en} must be a code of digits"),
         "length": (f"{zh}应为 {lengths_zh} 位数字", f"{en} must have {lengths_en} digits"),
+        "scientific": (
+            f"{zh}是科学计数法（如 3.60799E+11）：Excel 把代码当作数字，只显示前几位，后面的数字已丢失，无法还原。"
+            "请在 Excel 中把该列设置为“文本”格式，再重新输入或重新导出这些代码",
+            f"{en} is in scientific notation (like 3.60799E+11): Excel took the code for a number and kept only its "
+            "first digits; the others are lost and cannot be recovered. In Excel, format the column as Text, then "
+            "re-enter or re-export the codes",
+        ),
         "date": (
             f"{zh}：日期无法识别：应为 2019-03-01、2019/3/1、2019年3月1日 等格式",
             f"{en}: unrecognised date: expected a form like 2019-03-01, 2019/3/1 or 2019年3月1日",
@@ -473,6 +581,13 @@ def parse_reasons(column: Column) -> dict[str, tuple[str, str]]:
         ),
         "id_length": (f"{zh}应为 18 位", f"{en} must have 18 characters"),
         "id_check": (f"{zh}校验位不正确（GB 11643）", f"{en} has a wrong check digit (GB 11643)"),
+        "id_scientific": (
+            f"{zh}是科学计数法（如 1.10105E+17）：Excel 把 18 位号码当作数字，最多只保留 15 位有效数字，"
+            "后几位已丢失，无法还原。请在 Excel 中把该列设置为“文本”格式后重新输入",
+            f"{en} is in scientific notation (like 1.10105E+17): Excel took the 18-digit number for a number, "
+            "which holds at most 15 significant digits, so its last digits are lost and cannot be recovered. In "
+            "Excel, format the column as Text and re-enter the numbers",
+        ),
     }
 
 
@@ -631,6 +746,26 @@ def add_context(entity: Entity, frame: pl.DataFrame, loaded: Mapping[str, pl.Dat
     return frame
 
 
+def beyond_checks(source: Source) -> list[Check]:
+    """A CSV row with values beyond the header's last column: usually a value with an unquoted comma, which
+    shifts every cell after it one column to the right, so no cell of the row can be trusted where it stands.
+    Blank cells there (trailing commas) are not values and were dropped on reading."""
+    if not source.beyond:
+        return []
+    extra = pl.max_horizontal(
+        pl.when(pl.col(name).is_not_null()).then(pl.lit(offset)) for name, offset in source.beyond.items()
+    )
+    return [
+        Check(
+            tuple(source.beyond),
+            pl.any_horizontal(pl.col(name).is_not_null() for name in source.beyond),
+            pl.format("本行比表头多 {} 个单元格，各列可能错位（常见原因：某个值里有逗号却没有加引号）", extra),
+            pl.format("this row has {} more cells than the header, so its columns may be shifted (often a value "
+                      "holding a comma without quotes)", extra),
+        )
+    ]
+
+
 def checks_for(entity: Entity) -> list[Check]:
     """Every check of an entity, in the order of the columns they blame, so a reject's reasons read in the
     order of its columns."""
@@ -644,8 +779,8 @@ def checks_for(entity: Entity) -> list[Check]:
 def check_source(source: Source, loaded: Mapping[str, pl.DataFrame]) -> Checked:
     """Split a file's rows into the raw table and the rejects; `loaded` holds the earlier entities' tables."""
     entity = source.entity
-    checks = checks_for(entity)
-    frame = add_context(entity, parse_source(source), loaded)
+    checks = checks_for(entity) + beyond_checks(source)
+    frame = add_context(entity, parse_source(source), loaded).with_columns(source.data.select(list(source.beyond)))
     frame = frame.with_columns(
         check.failed.fill_null(False).alias(f"_failed_{i}") for i, check in enumerate(checks)
     )
@@ -656,17 +791,22 @@ def check_source(source: Source, loaded: Mapping[str, pl.DataFrame]) -> Checked:
     passed = frame.filter(~rejected) if any_rejected else frame
     if entity.name == "postings":
         passed = passed.with_columns(county_code=default_county(passed))
-    table = raw_table(entity, passed, source.data.filter(~rejected) if any_rejected else source.data)
+    given = source.data.drop(list(source.beyond))  # empty in every row that passed
+    table = raw_table(entity, passed, given.filter(~rejected) if any_rejected else given)
     del passed
     rejects = reject_rows(source, frame.filter(rejected), source.data.filter(rejected), checks)
     return Checked(source, table, rejects, source.data.height)
 
 
 def default_county(postings: pl.DataFrame) -> pl.Series:
-    """A township posting without county_code is in its township's county."""
+    """A township posting without county_code is in its township's county: the loaded township's county_code, or,
+    for a township the file does not hold, the first six digits of its code (the statistical division code of a
+    township begins with the code of its county-level division; docs/rules.md)."""
     township = pl.col("org_level") == "township"
     return postings.select(
-        pl.when(township).then(pl.coalesce("county_code", "_township_county")).otherwise(pl.col("county_code"))
+        pl.when(township)
+        .then(pl.coalesce("county_code", "_township_county", pl.col("township_code").str.slice(0, COUNTY_DIGITS)))
+        .otherwise(pl.col("county_code"))
     ).to_series()
 
 
@@ -704,11 +844,13 @@ def raw_table(entity: Entity, passed: pl.DataFrame, given: pl.DataFrame) -> pl.D
 
 def given_text(entity: Entity, name: str) -> pl.Expr:
     """A cell as the analyst gave it, for the rejects: text, and an id_number only in its masked form (as long as
-    the number after trimming, so a missing or extra digit still shows)."""
+    the number after trimming, so a missing or extra digit still shows), in its own column or any other (a row
+    whose columns are shifted holds it under another header)."""
     value = pl.col(GIVEN + name).cast(pl.String)
+    normalised = value.str.normalize("NFKC").str.strip_chars().str.to_uppercase()
     if name in {c.name for c in entity.columns if c.kind == "id_number"}:
-        return privacy.mask_expr(value.str.normalize("NFKC").str.strip_chars())
-    return value
+        return privacy.mask_expr(normalised)
+    return pl.when(normalised.str.contains(r"^\d{17}[\dX]$")).then(privacy.mask_expr(normalised)).otherwise(value)
 
 
 def reject_rows(source: Source, failed: pl.DataFrame, given: pl.DataFrame, checks: Sequence[Check]) -> pl.DataFrame:
@@ -716,15 +858,18 @@ def reject_rows(source: Source, failed: pl.DataFrame, given: pl.DataFrame, check
     entity = source.entity
     flags = [pl.col(f"_failed_{i}") for i in range(len(checks))]
     blamed = {
-        c.name: pl.any_horizontal(f for f, check in zip(flags, checks) if c.name in check.columns)
-        for c in entity.columns
-        if any(c.name in check.columns for check in checks)
+        name: pl.any_horizontal(f for f, check in zip(flags, checks) if name in check.columns)
+        for name in [*(c.name for c in entity.columns), *source.beyond]
+        if any(name in check.columns for check in checks)
     }
+    # Of the cells beyond the header, those that hold something, under the names the record gives them.
+    blamed |= {name: blamed[name] & pl.col(name).is_not_null() for name in source.beyond if name in blamed}
+    shown = {name: source.headers[name] if name in source.beyond else name for name in blamed}
     rows = pl.concat([failed, given.select(pl.all().name.prefix(GIVEN))], how="horizontal")
     return rows.select(
         pl.lit(source.path.name, pl.String).alias("file"),
         pl.col(ROW).cast(pl.Int32).alias("row"),
-        _joined([pl.when(f).then(pl.lit(name)) for name, f in blamed.items()], "; ", "column"),
+        _joined([pl.when(f).then(pl.lit(shown[name])) for name, f in blamed.items()], "; ", "column"),
         _joined(
             [pl.when(f).then(given_text(entity, name).fill_null("")) for name, f in blamed.items()], "; ", "value"
         ),

@@ -7,10 +7,10 @@ optional column stay null without a reject.
 
 Parsers work in two passes so that a 20-million-row Parquet column costs about one vectorised scan: cells already
 in the canonical form (`360731100000`, `2019-03-01`, `town`, `true`) are taken for the whole column at once, and
-only the cells left (padding spaces, full-width digits, `2019年3月1日`, `镇`, Excel's `3.607991E+11`, typing
+only the cells left (padding spaces, full-width digits, `2019年3月1日`, `镇`, Excel's `360799100000.0`, typing
 errors) are cleaned and parsed the slow way.
 
-Error keys (the loader turns them into Chinese and English reasons): `digits`, `length`, `date`,
+Error keys (the loader turns them into Chinese and English reasons): `digits`, `length`, `scientific`, `date`,
 `no_such_date`, `bool`, `int`, `enum`.
 """
 
@@ -36,7 +36,8 @@ _NEEDS_CLEANING = r"[^!-~\x{4E00}-\x{9FFF}]"
 already clean, so names and positions in plain Chinese are not normalised one by one."""
 _ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}$"
 _EXCEL_DECIMAL = r"^\d+\.0+$"
-_EXCEL_SCIENTIFIC = r"^\d+(\.\d+)?[eE]\+?\d+$"
+SCIENTIFIC = r"^(\d+)(?:\.(\d*))?[eE]\+?(\d+)$"
+"""A number as Excel shows it in scientific notation (`3.60799E+11`), in groups: integer part, fraction, exponent."""
 _TIME_OF_DAY = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"
 _EXCEL_SERIAL = r"^\d{5}(\.\d+)?$"
 """Five digits, 10000 (1927-05-18) to 99999: a four-digit number is more likely a year than a date."""
@@ -114,15 +115,30 @@ def _slow_frame(clean: pl.Series, value: pl.Expr, error: pl.Expr) -> pl.DataFram
 
 
 def excel_integer(value: pl.Expr) -> pl.Expr:
-    """Excel shows a code typed as a number as `360799100000.0` or `3.607991E+11`; both mean the digits."""
-    scientific = value.cast(pl.Float64, strict=False)
+    """The digits of a code that Excel turned into a number, where they are all still there: `360799100000.0`,
+    or scientific notation whose fraction holds every digit (`3.60799100000E+11`). Null otherwise."""
+    parts = value.str.extract_groups(SCIENTIFIC)
+    whole, fraction = parts.struct.field("1"), parts.struct.field("2").fill_null("")
+    exponent = parts.struct.field("3").cast(pl.Int64, strict=False)
+    shifted = (whole + fraction.str.slice(0, exponent)).str.strip_chars_start("0")
     return (
         pl.when(value.str.contains(r"^\d+$"))
         .then(value)
         .when(value.str.contains(_EXCEL_DECIMAL))
         .then(value.str.replace(r"\.0+$", ""))
-        .when(value.str.contains(_EXCEL_SCIENTIFIC) & (scientific == scientific.floor()))
-        .then(scientific.cast(pl.Int64, strict=False).cast(pl.String))
+        .when(lost_digits(value).not_() & fraction.str.slice(exponent).str.contains(r"^0*$"))
+        .then(pl.when(shifted == "").then(pl.lit("0")).otherwise(shifted))
+    )
+
+
+def lost_digits(value: pl.Expr) -> pl.Expr:
+    """A number in scientific notation whose fraction is shorter than its exponent: `3.60799E+11` is what Excel
+    shows of 360799100000, of 360799123456 and of every code in between; the digits it dropped are gone.
+    Null where the cell is not in scientific notation."""
+    parts = value.str.extract_groups(SCIENTIFIC)
+    exponent = parts.struct.field("3").cast(pl.Int64, strict=False)
+    return pl.when(value.str.contains(SCIENTIFIC)).then(
+        parts.struct.field("2").fill_null("").str.len_chars() < exponent
     )
 
 
@@ -130,7 +146,14 @@ def _code_slow(lengths: tuple[int, ...]) -> SlowPass:
     def slow(given: pl.Series) -> pl.DataFrame:
         digits = excel_integer(pl.col("v"))
         fits = digits.str.len_chars().is_in(list(lengths))
-        error = pl.when(digits.is_null()).then(pl.lit("digits")).when(~fits).then(pl.lit("length"))
+        error = (
+            pl.when(lost_digits(pl.col("v")).fill_null(False))
+            .then(pl.lit("scientific"))
+            .when(digits.is_null())
+            .then(pl.lit("digits"))
+            .when(~fits)
+            .then(pl.lit("length"))
+        )
         return _slow_frame(clean_text(given), pl.when(fits).then(digits.str.pad_end(max(lengths), "0")), error)
 
     return slow

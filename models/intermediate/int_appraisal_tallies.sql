@@ -1,9 +1,12 @@
 {#- Civil servants' appraisals by appraising township and year: how many were graded (not_graded left out) and
     how many of those were graded excellent, counted once and listed for every as-of date on or after the year's
-    31 December (years after an as-of date are not judged on it). -#}
+    31 December (years after an as-of date are not judged on it). Only the townships of the townships file are
+    tallied: an appraisal by a township the file does not hold is loaded but counts for no township judged. -#}
 with appraisals as (select * from {{ ref('stg_appraisals') }}),
 
 people as (select * from {{ ref('stg_people') }}),
+
+townships as (select * from {{ ref('stg_townships') }}),
 
 as_of_dates as (select * from {{ as_of_dates() }} as spine),
 
@@ -18,6 +21,7 @@ tallies as (
     from appraisals
     inner join people on people.person_id = appraisals.person_id
     where people.staff_category = 'civil_servant'
+        and appraisals.township_code in (select township_code from townships)
     group by appraisals.township_code, appraisals.appraisal_year, appraisals.appraisal_on
 ),
 

@@ -506,8 +506,8 @@ def _node(unique_id: str) -> tuple[str, str]:
 def dbt_overhead(work: Path, repeat: int, spark: dict | None = None) -> Overhead:
     """`warehouse build` of a warehouse loaded from empty input files: what dbt costs with no data; with `spark`,
     also on Spark (and both engines without data tests) over the same empty load."""
-    from warehouse.generate import synthesise
-    from warehouse.write import write_inputs
+    from warehouse.inputs.write import write_inputs
+    from warehouse.synthetic.generate import synthesise
 
     empty = work / "data_empty"
     shutil.rmtree(empty, ignore_errors=True)
@@ -546,7 +546,7 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    from warehouse.export import software_versions
+    from warehouse.engine.provenance import software_versions
 
     versions = software_versions(SOFTWARE)
     versions["java"] = java_version()

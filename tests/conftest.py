@@ -85,7 +85,7 @@ GENERATED_TOWNSHIPS, GENERATED_SEED = 40, 7
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory):
     """`warehouse generate` output (Parquet) with its planted findings, made once per session."""
-    from warehouse.generate import generate
+    from warehouse.synthetic.generate import generate
 
     return generate(townships=GENERATED_TOWNSHIPS, seed=GENERATED_SEED, out_dir=tmp_path_factory.mktemp("generated"))
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from warehouse.db import PROJECT_DIR
+from warehouse.core.paths import PROJECT_DIR
 
 DEMO_DIR = PROJECT_DIR / "demo"
 
@@ -41,7 +41,7 @@ def print_summary(result) -> None:
 
 
 def do_build(args: argparse.Namespace) -> None:
-    from warehouse.build import build
+    from warehouse.engine.build import build
 
     result = build(args.as_of, engine=args.engine, data_tests=not args.skip_data_tests)
     print(
@@ -50,7 +50,7 @@ def do_build(args: argparse.Namespace) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> None:
-    from warehouse.load import load_inputs
+    from warehouse.inputs.load import load_inputs
 
     load_inputs(args.input_dir)
 
@@ -60,14 +60,14 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from warehouse.export import export
+    from warehouse.outputs.export import export
 
     print_summary(export(args.out_dir, engine=args.engine))
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from warehouse.export import export
-    from warehouse.load import load_inputs
+    from warehouse.inputs.load import load_inputs
+    from warehouse.outputs.export import export
 
     if args.validate and args.engine != "duckdb":
         raise UsageError(
@@ -82,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def do_validate(out_dir: Path):
-    from warehouse.validate import validate
+    from warehouse.checks.validate import validate
 
     print("Great Expectations 校验中 / validating …", flush=True)
     result = validate(out_dir)
@@ -95,7 +95,7 @@ def cmd_validate(args: argparse.Namespace) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
-    from warehouse.generate import AS_OF, generate
+    from warehouse.synthetic.generate import AS_OF, generate
 
     if args.townships < 1:
         raise UsageError("乡镇数应至少为 1 / --townships must be at least 1")
@@ -106,7 +106,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from warehouse.report import ReportInputError, report
+    from warehouse.outputs.report import ReportInputError, report
 
     print("执行笔记本 / running the notebooks …", flush=True)
     try:
@@ -119,7 +119,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> None:
-    from warehouse.snapshot import series, snapshot
+    from warehouse.history.snapshot import series, snapshot
 
     if args.date_from is None:
         if args.date_to is not None or args.every is not None:
@@ -141,7 +141,7 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
 
 
 def cmd_history(args: argparse.Namespace) -> None:
-    from warehouse.snapshot import history
+    from warehouse.history.snapshot import history
 
     result = history(args.out_dir, version=args.rulebook_version)
     statuses = ", ".join(f"{status} {count}" for status, count in result.by_status.items())
@@ -150,7 +150,7 @@ def cmd_history(args: argparse.Namespace) -> None:
 
 
 def add_engine(parser: argparse.ArgumentParser, *, building: bool = False) -> None:
-    from warehouse.build import ENGINES  # light: build.py imports nothing heavy
+    from warehouse.engine.build import ENGINES  # light: build.py imports nothing heavy
 
     parser.add_argument(
         "--engine", choices=ENGINES, default="duckdb",
@@ -293,11 +293,11 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> None:
     if args.command not in LOCKED:
         COMMANDS[args.command][1](args)
         return
-    from warehouse import lock
+    from warehouse.core import lock
 
     on_busy = None
     if args.command == "snapshot":
-        from warehouse.snapshot import log_busy as on_busy
+        from warehouse.history.snapshot import log_busy as on_busy
     with lock.exclusive(lock.command_line(list(argv) if argv is not None else None), wait=args.wait, on_busy=on_busy):
         COMMANDS[args.command][1](args)
 
@@ -307,7 +307,7 @@ def internal_error(error: BaseException) -> str:
     user gets one message saying where. WAREHOUSE_DEBUG=1 shows it instead."""
     import traceback
 
-    from warehouse.db import beside_warehouse
+    from warehouse.core.paths import beside_warehouse
 
     detail = "".join(traceback.format_exception(error))
     where = "stderr"
@@ -328,9 +328,9 @@ def internal_error(error: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from warehouse.build import BuildError
-    from warehouse.errors import UserError
-    from warehouse.load import InputError
+    from warehouse.core.errors import UserError
+    from warehouse.engine.build import BuildError
+    from warehouse.inputs.load import InputError
 
     try:
         run_command(args, argv)

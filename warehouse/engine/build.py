@@ -1,0 +1,201 @@
+"""`warehouse build`: dbt build of the project with the run's as-of date, all or nothing.
+
+On DuckDB the build writes a new warehouse file beside the current one and swaps it in when dbt has finished
+without an error (warehouse.db.staged): a build killed at any moment, or one whose models or data tests fail,
+leaves the previous build for every reader, and a reader holding the current file never blocks it. The new file
+starts from the loaded data (its `raw` views over the load folder the build starts from) and the history of the
+file it replaces (macros/history.sql carry_history).
+
+dbt runs in a child process: dbt-duckdb keeps its connection to the warehouse file open for the life of the
+process, and the file must be free again for export, notebooks and the next build.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from warehouse.core.loads import remove_unused_loads
+from warehouse.core.paths import PROJECT_DIR, loaded_path, spark_dir, warehouse_path
+from warehouse.engine.db import connect, staged
+
+ENGINES = ("duckdb", "spark")
+"""`--engine`: DuckDB (the default, the warehouse file) or Apache Spark (dbt-spark; profiles.yml target `spark`)."""
+
+UNIT_TESTS_ELSEWHERE = ("unit_test",)
+"""A build runs the models and their data tests; the dbt unit tests test the SQL, not the data, and run in the test
+suite (tests/test_dbt_unit_tests.py), which saves about 20 s on every build."""
+
+PARSE_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests", "seeds")
+PARSE_SUFFIXES = (".sql", ".yml", ".yaml", ".csv", ".md")
+"""What dbt parses: partial parsing's state is kept only while these files are as they were (forget_stale_parse)."""
+
+
+class BuildError(Exception):
+    """dbt reported failing models or tests, or could not run."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    as_of: date
+    nodes: int
+    seconds: float
+    run_results: Path
+
+
+def target_path() -> Path:
+    return Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+
+
+def dbt_env(**overrides: str) -> dict[str, str]:
+    """The child's environment: the warehouse file reaches profiles.yml through WAREHOUSE_DB, the load folder the
+    build judges through WAREHOUSE_LOADED (macros/engine.sql), the file whose history it carries through
+    WAREHOUSE_PREVIOUS_DB (macros/history.sql). `overrides` win; an empty value means "not set"."""
+    env = dict(os.environ)
+    env["WAREHOUSE_DB"] = str(warehouse_path())
+    env["WAREHOUSE_SPARK_DIR"] = str(spark_dir())
+    env.pop("WAREHOUSE_PREVIOUS_DB", None)
+    env.setdefault("SPARK_CONF_DIR", str(PROJECT_DIR / "spark"))  # log4j2.properties: the local Spark's logging
+    env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # a local Spark serves this machine only
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env.setdefault("DBT_LOG_PATH", str(PROJECT_DIR / "logs"))
+    env["DBT_TARGET_PATH"] = str(target_path())
+    env.update(overrides)
+    return env
+
+
+def dbt_args(
+    command: str, as_of: date | None = None, *extra: str, project_dir: Path = PROJECT_DIR, target: str | None = None
+) -> list[str]:
+    """Arguments for a dbt invocation against a project, its committed profile and the warehouse file."""
+    args = [command, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    if target is not None:
+        args += ["--target", target]
+    if as_of is not None:
+        args += ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]
+    return args + list(extra)
+
+
+def _die_with_parent() -> None:
+    """In the dbt child: be killed when the `warehouse` process dies (Linux), so a killed run leaves no dbt behind
+    holding the warehouse file."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):
+        pass
+
+
+def failures(run_results: dict) -> list[str]:
+    return [
+        f"{result['unique_id']}: {result['status']} {result.get('message') or ''}".strip()
+        for result in run_results.get("results", [])
+        if result["status"] in ("error", "fail", "runtime error")
+    ]
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    """SHA-256 over the path and bytes of every file dbt parses in the project."""
+    digest = hashlib.sha256()
+    for name in PARSE_INPUTS:
+        path = project_dir / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file() and file.suffix in PARSE_SUFFIXES:
+                digest.update(file.relative_to(project_dir).as_posix().encode() + b"\0")
+                digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def forget_stale_parse(target_dir: Path, project_dir: Path = PROJECT_DIR) -> None:
+    """dbt's partial parsing (partial_parse.msgpack in the target folder) saves 2-4 s a build, but after an update
+    of the project it has kept a stale view: a new generic test calling a new macro failed with "'year_bit' is
+    undefined" until the state was deleted. So the state is kept only while the project's files are byte for byte
+    the ones of the build that wrote it."""
+    stamp = target_dir / "project_fingerprint.txt"
+    fingerprint = project_fingerprint(project_dir)
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != fingerprint:
+        (target_dir / "partial_parse.msgpack").unlink(missing_ok=True)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(fingerprint, encoding="utf-8")
+
+
+def run_dbt(args: list[str], target_dir: Path | None = None, **env: str) -> dict:
+    """Run dbt in a child process (its own target folder if given, `env` over dbt_env's); its run results, or
+    BuildError."""
+    target_dir = target_dir or target_path()
+    project_dir = Path(args[args.index("--project-dir") + 1]) if "--project-dir" in args else PROJECT_DIR
+    forget_stale_parse(target_dir, project_dir)
+    results_path = target_dir / "run_results.json"
+    results_path.unlink(missing_ok=True)
+    status = subprocess.run(
+        [sys.executable, "-m", "dbt.cli.main", *args],
+        env=dbt_env(DBT_TARGET_PATH=str(target_dir), **env),
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    ).returncode
+    if not results_path.exists():
+        raise BuildError(f"dbt 未能运行（退出码 {status}）/ dbt did not run (exit status {status}); see the log above.")
+    run_results = json.loads(results_path.read_text(encoding="utf-8"))
+    failed = failures(run_results)
+    if status != 0 or failed:
+        raise BuildError("dbt build 未通过 / dbt build failed:\n  " + "\n  ".join(failed or ["see the dbt log above"]))
+    return run_results
+
+
+def check_loaded() -> Path:
+    """The load folder a build judges (what `current` points to now); stops before dbt when nothing is loaded."""
+    current = loaded_path()
+    if not current.exists():
+        raise BuildError(
+            f"没有已载入的数据：{current}，请先运行 warehouse load。 / "
+            f"Nothing loaded at {current}: run `warehouse load` first."
+        )
+    return current.resolve()
+
+
+def build_env(loaded: Path, stage: Path | None) -> dict[str, str]:
+    """What a build of `loaded` into `stage` (a new DuckDB file; None: Spark builds its tables in place) tells dbt.
+    A $WAREHOUSE_LOADED the user set (a cluster's copy of the load, README) is kept."""
+    env = {"WAREHOUSE_LOADED": os.environ.get("WAREHOUSE_LOADED") or str(loaded)}
+    if stage is not None:
+        current = warehouse_path()
+        env |= {"WAREHOUSE_DB": str(stage), "WAREHOUSE_PREVIOUS_DB": str(current) if current.exists() else ""}
+    return env
+
+
+def engine_target_path(engine: str = "duckdb") -> Path:
+    """dbt's target folder for an engine: each keeps its own, so switching engines does not make dbt parse the
+    project again."""
+    return target_path() if engine == "duckdb" else target_path() / engine
+
+
+def build(as_of: date, *extra: str, engine: str = "duckdb", data_tests: bool = True) -> BuildResult:
+    """dbt build on an engine; `data_tests=False` builds the models only (their data tests cost a local Spark about
+    a minute on the demo, and check what the loader already guarantees). Callers hold the warehouse lock."""
+    loaded = check_loaded()
+    target = None if engine == "duckdb" else engine
+    target_dir = engine_target_path(engine)
+    excluded = UNIT_TESTS_ELSEWHERE + (() if data_tests else ("test",))
+    args = dbt_args("build", as_of, "--exclude-resource-type", *excluded, *extra, target=target)
+    if engine == "duckdb":
+        if warehouse_path().exists():
+            with connect(read_only=True):  # held for writing by another program, dbt could not copy its history
+                pass
+        with staged(copy=False) as stage:
+            run_results = run_dbt(args, target_dir, **build_env(loaded, stage))
+    else:
+        run_results = run_dbt(args, target_dir, **build_env(loaded, None))
+    remove_unused_loads()
+    return BuildResult(
+        as_of=as_of,
+        nodes=len(run_results.get("results", [])),
+        seconds=float(run_results.get("elapsed_time", 0.0)),
+        run_results=target_dir / "run_results.json",
+    )

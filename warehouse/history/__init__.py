@@ -1,0 +1,1 @@
+"""Dated compliance snapshots and their lifecycle."""

@@ -1,0 +1,1 @@
+"""What people read: the exported files, the report pages and the dashboards' data and charts."""

@@ -27,7 +27,7 @@ from conftest import DEMO_AS_OF, warehouse_cli
 
 from warehouse.inputs.write import write_inputs
 from warehouse.outputs import dashboard, report
-from warehouse.outputs.safe_cells import FORMULA_STARTS, is_formula_text, neutralised
+from warehouse.core.safe_cells import FORMULA_STARTS, is_formula_text, neutralised
 from warehouse.synthetic.demo import build_demo
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -130,10 +130,10 @@ def test_the_frame_guard_and_the_cell_predicate_agree_on_every_character():
 
 def test_every_csv_the_package_writes_goes_through_the_guard():
     """Any `.write_csv(` outside safe_cells.py would be a CSV output written unguarded; write.py writes inputs."""
-    package = Path(report.__file__).parent
+    package = Path(report.__file__).parents[1]
     unguarded = [
-        f"{path.name}:{number}"
-        for path in sorted(package.glob("*.py")) if path.name not in {"safe_cells.py", "write.py"}
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py")) if path.name not in {"safe_cells.py", "write.py"}
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if ".write_csv(" in line
     ]

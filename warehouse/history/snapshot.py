@@ -52,7 +52,7 @@ from warehouse.engine.build import (
 )
 from warehouse.engine.db import connect, discard, parquet_view, reading_load, staged
 from warehouse.inputs.rulebook import rulebook_version
-from warehouse.outputs.safe_cells import write_csv
+from warehouse.core.safe_cells import write_csv
 
 EVERY_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 

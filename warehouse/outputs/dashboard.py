@@ -28,107 +28,27 @@ from warehouse.inputs.contract import END_REASONS, ORG_LEVELS, STAFF_CATEGORIES,
 
 TABLES: dict[str, str] = {
     "run_info": "select as_of, built_at from marts.run_info",
-    "townships": """
-        select township_code, county_code, township_name, township_type, approved_leader_posts, is_small,
-            is_developed_town
-        from staging.stg_townships""",
-    "rules": "select rule_id, severity, rule_kind, title_zh from rulebook.rulebook_rules",
-    "violations": """
-        select rule_id, severity, township_code, person_id, period, county_code, township_name, param_id, observed,
-            limit_value, message_zh, citation, as_of, event_on
-        from marts.violations""",
-    "rule_status": "select * from marts.township_rule_status",
-    "scorecard": "select * from marts.township_scorecard",
-    # The parameter values of the version in force for each township on the as-of date (enabled versions only):
-    # the limits the charts draw as bands and lines.
-    "parameters": """
-        select coverage.township_code, coverage.rule_id, parameters.parameter, parameters.value
-        from intermediate.int_township_rule_coverage as coverage
-        join intermediate.int_rule_versions as versions on versions.version_key = coverage.as_of_version_key
-        join intermediate.int_rule_parameters as parameters on parameters.version_key = coverage.as_of_version_key
-        where versions.is_enabled""",
-    "units": """
-        select unit_id, township_code, unit_name, unit_kind, established_on, abolished_on
-        from staging.stg_units""",
-    # No id_number, hash or masked form: the notebooks need names only.
-    "people": "select person_id, name, staff_category, recruited_on from staging.stg_people",
-    "postings": """
-        select posting_id, person_id, township_code, county_code, unit_id, org_level, position, end_reason,
-            is_leadership, is_chief, is_secondment, is_township, start_date, end_date
-        from staging.stg_postings""",
-    "moves": """
-        select person_id, event_kind, from_posting_id, to_posting_id, township_code, to_org_level,
-            to_township_code, event_on
-        from intermediate.int_moves""",
-    # Anniversaries of recruitment with the years of the rules in force for the recruitment township (2 and 5
-    # where no version is), by DuckDB's date arithmetic, the rules' own.
-    "recruits": """
-        with recruits as (select * from intermediate.int_recruits),
-        parameters as (
-            select coverage.township_code, coverage.rule_id, parameters.parameter, parameters.value
-            from intermediate.int_township_rule_coverage as coverage
-            join intermediate.int_rule_parameters as parameters
-                on parameters.version_key = coverage.as_of_version_key
-        ),
-        years as (
-            select
-                recruits.person_id,
-                coalesce(max(case when parameters.rule_id = 'STAFF_TRANSFER_LOCK' and parameters.parameter = 'lock_years'
-                    then cast(parameters.value as integer) end), 2) as lock_years,
-                coalesce(max(case when parameters.rule_id = 'STAFF_MIN_SERVICE' and parameters.parameter = 'min_service_years'
-                    then cast(parameters.value as integer) end), 5) as min_service_years,
-            from recruits
-            left join parameters on parameters.township_code = recruits.recruitment_township_code
-            group by recruits.person_id
-        )
-        select
-            recruits.person_id, recruits.recruitment_township_code, recruits.recruited_on,
-            years.lock_years, years.min_service_years,
-            cast(recruits.recruited_on + to_years(years.lock_years) as date) as lock_anniversary_on,
-            cast(recruits.recruited_on + to_years(years.min_service_years) as date) as min_service_anniversary_on,
-        from recruits
-        join years on years.person_id = recruits.person_id""",
-    # The leadership team on the as-of date (int_leadership_teams), with the members' accumulated township work and
-    # leadership, their leadership posts there, and whether they reach LEAD_TEAM_EXPERIENCE's years.
-    "leadership": """
-        with teams as (select * from intermediate.int_leadership_teams),
-        experience as (select * from intermediate.int_experience_on_as_of),
-        run_info as (select as_of from marts.run_info),
-        posts as (
-            select postings.township_code, postings.person_id,
-                string_agg(distinct postings.position, '、' order by postings.position) as positions,
-                bool_or(postings.is_chief) as is_chief,
-            from staging.stg_postings as postings, run_info
-            where postings.is_leadership and postings.is_township
-                and postings.start_date <= run_info.as_of
-                and (postings.end_date is null or postings.end_date > run_info.as_of)
-            group by all
-        ),
-        years as (
-            select coverage.township_code, cast(parameters.value as integer) as min_township_years
-            from intermediate.int_township_rule_coverage as coverage
-            join intermediate.int_rule_parameters as parameters on parameters.version_key = coverage.as_of_version_key
-            where coverage.rule_id = 'LEAD_TEAM_EXPERIENCE' and parameters.parameter = 'min_township_years'
-        )
-        select
-            teams.township_code, teams.person_id, people.name, posts.positions,
-            cast(teams.township_days as integer) as township_days,
-            cast(coalesce(experience.leadership_days, 0) as integer) as leadership_days,
-            coalesce(years.min_township_years, 2) as min_township_years,
-            years.min_township_years is not null as is_rule_covered,
-            coalesce(posts.is_chief, false) as is_chief,
-            teams.township_days >= coalesce(years.min_township_years, 2) * 365 as is_experienced,
-        from teams
-        left join experience on experience.person_id = teams.person_id
-        left join staging.stg_people as people on people.person_id = teams.person_id
-        left join posts on posts.township_code = teams.township_code and posts.person_id = teams.person_id
-        left join years on years.township_code = teams.township_code""",
-    "appraisals": """
-        select township_code, appraisal_year, cast(graded as integer) as graded,
-            cast(excellent as integer) as excellent, cast(not_graded as integer) as not_graded
-        from intermediate.int_appraisal_tallies""",
+} | {
+    name: f"select * from {relation}"
+    for name, relation in {
+        "townships": "dashboards.dash_townships",
+        "rules": "rulebook.rulebook_rules",
+        "violations": "marts.violations",
+        "rule_status": "marts.township_rule_status",
+        "scorecard": "marts.township_scorecard",
+        "parameters": "dashboards.dash_parameters_in_force",
+        "units": "dashboards.dash_units",
+        "people": "dashboards.dash_people",
+        "postings": "dashboards.dash_postings",
+        "moves": "dashboards.dash_moves",
+        "recruits": "dashboards.dash_recruit_anniversaries",
+        "leadership": "dashboards.dash_leadership_members",
+        "appraisals": "dashboards.dash_appraisal_tallies",
+    }.items()
 }
-"""name → query. The notebooks' whole input, read in one short connection or written as Parquet."""
+"""name → query. The notebooks' whole input, read in one short connection or written as Parquet: tables built by
+dbt (models/marts, declared as exposures in models/marts/dashboards/_marts_dashboards.yml), so every limit, date
+and "experienced" a chart shows is the rule models' own."""
 
 
 @dataclass(frozen=True)
@@ -518,6 +438,9 @@ def _status(data: Data, rule_id: str, name: str) -> pl.DataFrame:
     )
 
 
+NO_RULE = "无生效规则"
+
+
 def org_limits_data(data: Data, area: str | None) -> pl.DataFrame:
     codes = townships_in(data, area)["township_code"]
     return (
@@ -533,13 +456,21 @@ def org_limits_data(data: Data, area: str | None) -> pl.DataFrame:
             small=pl.when(pl.col("is_small")).then(pl.lit("是")).otherwise(pl.lit("否")),
             office_band=pl.when(pl.col("min_offices").is_not_null())
             .then(pl.format("{}–{} 个", pl.col("min_offices"), pl.col("max_offices")))
-            .otherwise(pl.lit("无生效规则")),
+            .otherwise(pl.lit(NO_RULE)),
             station_band=pl.when(pl.col("max_stations").is_not_null())
             .then(pl.format("≤ {} 个", pl.col("max_stations")))
-            .otherwise(pl.lit("无生效规则")),
+            .otherwise(pl.lit(NO_RULE)),
         )
         .sort("township_code")
     )
+
+
+def _limits_in_force(frame: pl.DataFrame, band: str) -> str:
+    """The limit the rulebook sets for the townships drawn, in words: one value when they share it."""
+    bands = frame.filter(pl.col(band) != NO_RULE)[band].unique().to_list()
+    if not bands:
+        return NO_RULE
+    return f"规定 {bands[0]}" if len(bands) == 1 else "各乡镇按其生效规定"
 
 
 def _limit_panel(frame: pl.DataFrame, order: list[str], *, low: str, high: str, value: str, status: str,
@@ -573,11 +504,11 @@ def org_limits(data: Data, area: str | None) -> alt.TopLevelMixin:
         frame, order, low="min_offices", high="max_offices", value="offices", status="office_status",
         band="office_band", title="综合性办公室（个）",
         tooltip_extra=[alt.Tooltip("posts:Q", title="综合性岗位"), alt.Tooltip("small:N", title="规模较小")],
-    ).properties(title=alt.TitleParams("综合性办公室：规定 3–5 个（蓝带）", fontSize=13, anchor="start"))
+    ).properties(title=alt.TitleParams(f"综合性办公室：{_limits_in_force(frame, 'office_band')}（蓝带）", fontSize=13, anchor="start"))
     stations = _limit_panel(
         frame, order, low="zero", high="max_stations", value="stations", status="station_status",
         band="station_band", title="事业站所（个）", tooltip_extra=[],
-    ).properties(title=alt.TitleParams("事业站所：不超过 7 个（蓝带）", fontSize=13, anchor="start"))
+    ).properties(title=alt.TitleParams(f"事业站所：{_limits_in_force(frame, 'station_band')}（蓝带）", fontSize=13, anchor="start"))
     return finish(
         alt.vconcat(offices, stations, spacing=30),
         "org_limits",
@@ -613,8 +544,6 @@ def excellent_share(data: Data, area: str | None) -> alt.TopLevelMixin:
     limits = frame.select(pl.col("limit_pct").drop_nulls().unique().sort()).with_columns(
         label=pl.format("上限 {}%", pl.col("limit_pct"))
     )
-    if limits.is_empty():
-        limits = pl.DataFrame({"limit_pct": [20], "label": ["上限 20%（本辖区无生效规则）"]})
     base = alt.Chart(frame).encode(
         x=alt.X("appraisal_year:O", title="考核年度", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("share:Q", title="优秀比例（%）", scale=alt.Scale(domain=[0, max(40.0, float(frame["share"].max() or 0) + 5)])),
@@ -726,6 +655,9 @@ def units_timeline(data: Data, township_code: str) -> alt.TopLevelMixin:
     )
 
 
+NOT_JUDGED = "规则不适用"
+
+
 def leadership_data(data: Data, township_code: str) -> pl.DataFrame:
     return (
         data.leadership.filter(pl.col("township_code") == township_code)
@@ -733,7 +665,8 @@ def leadership_data(data: Data, township_code: str) -> pl.DataFrame:
             years=(pl.col("township_days") / 365).round(2),
             leadership_years=(pl.col("leadership_days") / 365).round(2),
             label=pl.col("name").fill_null(pl.col("person_id")) + "（" + pl.col("positions").fill_null("") + "）",
-            reached=pl.when(pl.col("is_experienced")).then(pl.format("满 {} 年", pl.col("min_township_years")))
+            reached=pl.when(pl.col("is_experienced").is_null()).then(pl.lit(NOT_JUDGED))
+            .when(pl.col("is_experienced")).then(pl.format("满 {} 年", pl.col("min_township_years")))
             .otherwise(pl.format("不满 {} 年", pl.col("min_township_years"))),
         )
         .sort("is_chief", "township_days", descending=[True, True])
@@ -743,14 +676,22 @@ def leadership_data(data: Data, township_code: str) -> pl.DataFrame:
 def leadership_team(data: Data, township_code: str) -> alt.TopLevelMixin:
     frame = leadership_data(data, township_code)
     row = township(data, township_code)
-    years = int(frame["min_township_years"][0]) if frame.height else 2
-    covered = bool(frame["is_rule_covered"].any()) if frame.height else False
-    experienced = frame["is_experienced"].sum() if frame.height else 0
+    covered = frame.filter(pl.col("is_rule_covered"))
+    experienced = int(covered["is_experienced"].sum()) if covered.height else 0
+    members = frame.height
+    if covered.height:
+        rule = covered.row(0, named=True)
+        years, share = rule["min_township_years"], f"{rule['share_numerator']}/{rule['share_denominator']}"
+        domain, colours = [f"满 {years} 年", f"不满 {years} 年"], ["#27ae60", "#c0392b"]
+        subtitle = f"班子 {members} 人，满 {years} 年乡镇工作经历 {experienced} 人；规则要求不少于 {share}"
+    else:
+        years, domain, colours = None, [NOT_JUDGED], ["#7f8c8d"]
+        subtitle = f"班子 {members} 人；本辖区无生效的班子经历规则，只列出各人的乡镇工作经历"
     bars = alt.Chart(frame).mark_bar(height=16).encode(
         y=alt.Y("label:N", title=None, sort=frame["label"].to_list(), axis=alt.Axis(labelLimit=300)),
         x=alt.X("years:Q", title="累计乡镇工作经历（年）"),
         color=alt.Color(
-            "reached:N", title=f"{years} 年线", scale=alt.Scale(domain=[f"满 {years} 年", f"不满 {years} 年"], range=["#27ae60", "#c0392b"])
+            "reached:N", title=f"{years} 年线" if years else "班子经历规则", scale=alt.Scale(domain=domain, range=colours)
         ),
         tooltip=[
             alt.Tooltip("name:N", title="姓名"),
@@ -762,19 +703,16 @@ def leadership_team(data: Data, township_code: str) -> alt.TopLevelMixin:
             alt.Tooltip("reached:N", title="是否满年限"),
         ],
     )
-    line_frame = pl.DataFrame({"years": [years], "label": [f"{years} 年（{years * 365} 天）"]})
-    line = alt.Chart(line_frame).mark_rule(color="#2c3e50", strokeDash=[6, 4], size=2).encode(x="years:Q")
-    line_label = alt.Chart(line_frame).mark_text(align="left", dx=4, dy=-4, baseline="bottom").encode(
-        x="years:Q", y=alt.value(0), text="label:N"
-    )
-    members = frame.height
-    subtitle = (
-        f"班子 {members} 人，满 {years} 年乡镇工作经历 {experienced} 人；规则要求不少于三分之二"
-        if covered
-        else f"班子 {members} 人；本辖区无生效的班子经历规则，虚线按 {years} 年画出仅作参考"
-    )
+    layers = bars
+    if years is not None:
+        line_frame = pl.DataFrame({"years": [years], "label": [f"{years} 年（{rule['min_township_days']} 天）"]})
+        line = alt.Chart(line_frame).mark_rule(color="#2c3e50", strokeDash=[6, 4], size=2).encode(x="years:Q")
+        line_label = alt.Chart(line_frame).mark_text(align="left", dx=4, dy=-4, baseline="bottom").encode(
+            x="years:Q", y=alt.value(0), text="label:N"
+        )
+        layers = bars + line + line_label
     return finish(
-        (bars + line + line_label).properties(width=560, height=alt.Step(24)),
+        layers.properties(width=560, height=alt.Step(24)),
         "leadership_team",
         f"{row['township_name']}领导班子的乡镇工作经历（截至 {data.as_of:%Y-%m-%d}）",
         subtitle,
@@ -859,6 +797,14 @@ def findings_table(data: Data, *, township_code: str | None = None, person_id: s
 # ---------------------------------------------------------------------------------------------------------------
 
 
+ANNIVERSARIES = (
+    ("lock_years", "lock_anniversary_on", "此前不得调离"),
+    ("min_service_years", "min_service_anniversary_on", "此前只能在本县乡镇间流动"),
+)
+"""The anniversaries of recruitment the rules in force set (dbt model dash_recruit_anniversaries): the years, the
+date, and what changes on that date."""
+
+
 def person_overview(data: Data, person_id: str):
     from IPython.display import HTML
 
@@ -868,13 +814,18 @@ def person_overview(data: Data, person_id: str):
     facts = f"{_text(category)}；核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>。"
     if row["recruited_on"] is not None:
         facts += f"录用日期 {row['recruited_on']:%Y-%m-%d}。"
-    if recruit.height:
+    anniversaries = [
+        f"满 {r[years]} 年为 {r[on]:%Y-%m-%d}"
+        for r in recruit.iter_rows(named=True)
+        for years, on, _ in ANNIVERSARIES
+        if r[on] is not None
+    ]
+    if anniversaries:
         r = recruit.row(0, named=True)
         names = dict(_names(data).iter_rows())
         facts += (
             f"录用时在{_text(names.get(r['recruitment_township_code'], r['recruitment_township_code']))}（新录用乡镇公务员）："
-            f"满 {r['lock_years']} 年为 {r['lock_anniversary_on']:%Y-%m-%d}，满 {r['min_service_years']} 年为 "
-            f"{r['min_service_anniversary_on']:%Y-%m-%d}。"
+            + "，".join(anniversaries) + "。"
         )
     count = findings(data, person_id=person_id).height
     return HTML(
@@ -935,10 +886,10 @@ def career_events(data: Data, person_id: str) -> pl.DataFrame:
     if row["recruited_on"] is not None:
         events.append({"on": row["recruited_on"], "event": "录用", "detail": f"录用 {row['recruited_on']:%Y-%m-%d}"})
     for r in data.recruits.filter(pl.col("person_id") == person_id).iter_rows(named=True):
-        events.append({"on": r["lock_anniversary_on"], "event": f"满 {r['lock_years']} 年",
-                       "detail": f"录用满 {r['lock_years']} 年：此前不得调离（{r['lock_anniversary_on']:%Y-%m-%d}）"})
-        events.append({"on": r["min_service_anniversary_on"], "event": f"满 {r['min_service_years']} 年",
-                       "detail": f"录用满 {r['min_service_years']} 年：此前只能在本县乡镇间流动（{r['min_service_anniversary_on']:%Y-%m-%d}）"})
+        for years, on, meaning in ANNIVERSARIES:
+            if r[on] is not None:
+                events.append({"on": r[on], "event": f"满 {r[years]} 年",
+                               "detail": f"录用满 {r[years]} 年：{meaning}（{r[on]:%Y-%m-%d}）"})
     postings = data.postings.filter(pl.col("person_id") == person_id)
     destinations = dict(postings.select("posting_id", "position").iter_rows())
     for r in data.moves.filter(pl.col("person_id") == person_id).iter_rows(named=True):
@@ -1032,5 +983,5 @@ def career_timeline(data: Data, person_id: str) -> alt.TopLevelMixin:
         alt.vconcat(strip, career, spacing=4).resolve_scale(x="shared", color="independent"),
         "career_timeline",
         f"{row['name']}的任职经历",
-        "横条为每段任职（颜色为类别）；竖线和上方标记为录用、录用满 2 年和满 5 年（虚线）、调动、辞职、借调和违规，悬停查看说明",
+        "横条为每段任职（颜色为类别）；竖线和上方标记为录用、录用满锁定年限和最低服务年限（虚线，年限取自生效规则）、调动、辞职、借调和违规，悬停查看说明",
     )

@@ -21,7 +21,7 @@ from warehouse.engine.db import reading
 from warehouse.engine.provenance import software_versions
 from warehouse.inputs.contract import REJECT_COLUMNS
 from warehouse.inputs.rulebook import rulebook_version
-from warehouse.outputs.safe_cells import write_csv
+from warehouse.core.safe_cells import write_csv
 
 VIOLATION_COLUMNS = (
     "rule_id", "severity", "township_code", "person_id", "period", "observed", "limit", "as_of", "message_zh",

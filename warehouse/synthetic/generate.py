@@ -51,7 +51,7 @@ import polars as pl
 
 from warehouse.inputs.contract import ENTITIES
 from warehouse.inputs.write import write_inputs
-from warehouse.outputs.safe_cells import write_csv
+from warehouse.core.safe_cells import write_csv
 
 AS_OF = date(2026, 6, 30)
 """The as-of date the planted findings are derived for (written to generate_manifest.json)."""

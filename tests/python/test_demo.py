@@ -18,8 +18,9 @@ import polars as pl
 import pytest
 
 from warehouse.inputs.contract import ENTITIES, ENTITY_BY_NAME, GRADES, STAFF_CATEGORIES, TOWNSHIP_TYPES, UNIT_KINDS
+from warehouse.inputs.privacy import check_char as id_check_digit
 from warehouse.inputs.write import write_inputs
-from warehouse.synthetic.demo import AS_OF, anniversary, build_demo, id_check_digit, write_demo
+from warehouse.synthetic.demo import AS_OF, anniversary, build_demo, write_demo
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 RULES_FROM = date(2018, 1, 1)

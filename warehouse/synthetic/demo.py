@@ -29,6 +29,7 @@ from typing import Iterable, Literal
 
 import polars as pl
 
+from warehouse.inputs import privacy
 from warehouse.inputs.contract import ENTITY_BY_NAME, Entity
 from warehouse.inputs.write import write_inputs
 
@@ -187,16 +188,6 @@ SHE_SURNAMES = "蓝蓝雷雷钟钟李"
 JIANGSU_SURNAMES = "张张王王陈陈徐徐朱朱沈沈顾顾陆周吴钱孙杨蒋殷姚许金唐秦华高"
 MALE_CHARS = "伟强军平华明建国斌勇志文杰俊涛鹏辉峰亮林东海春龙生荣福兴德宇浩晨昊磊鑫彬俊凯旭阳健斌坤锋毅雄振"
 FEMALE_CHARS = "芳丽娟敏静霞燕红玲琴萍慧婷雪梅兰英秀佳欣怡琳颖倩洁娜莉璐晶瑶雯蓉岚珊"
-CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARS = "10X98765432"
-
-
-def id_check_digit(first17: str) -> str:
-    """GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits."""
-    total = sum(int(ch) * w for ch, w in zip(first17, CHECK_WEIGHTS))
-    return CHECK_CHARS[total % 11]
-
-
 def anniversary(day: date, years: int) -> date:
     """`day + interval N year` as DuckDB computes it: 29 February becomes 28 February in a common year."""
     try:
@@ -326,7 +317,7 @@ class Builder:
             while True:
                 seq = rng.randint(0, 49) * 20 + rng.randrange(1 if gender == "male" else 0, 20, 2) or 2
                 first17 = f"{county}{born:%Y%m%d}{seq:03d}"
-                id_number = first17 + id_check_digit(first17)
+                id_number = first17 + privacy.check_char(first17)
                 if id_number not in self._ids:
                     break
             self._ids.add(id_number)

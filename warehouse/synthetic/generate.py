@@ -49,9 +49,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from warehouse.core.safe_cells import write_csv
+from warehouse.inputs import privacy
 from warehouse.inputs.contract import ENTITIES
 from warehouse.inputs.write import write_inputs
-from warehouse.core.safe_cells import write_csv
 
 AS_OF = date(2026, 6, 30)
 """The as-of date the planted findings are derived for (written to generate_manifest.json)."""
@@ -159,8 +160,6 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 MALE_CHARS = "伟强军平华明建国斌勇志文杰俊涛鹏辉峰亮林东海春龙生荣福兴德宇浩晨昊磊鑫彬凯旭阳健坤锋毅雄振"
 FEMALE_CHARS = "芳丽娟敏静霞燕红玲琴萍慧婷雪梅兰英秀佳欣怡琳颖倩洁娜莉璐晶瑶雯蓉岚珊"
 PLACE_CHARS = "青山河石龙凤新安平和兴丰田溪岭坪桥湖塘江源泉林阳东西南北高长仁义礼信德富贵华宝金玉茶竹梅兰松柏云霞"
-ID_WEIGHTS = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
-ID_CHECK = "10X98765432"
 ID_SEQUENCES = 500
 """Sequence numbers per county, birth date and sex in an id_number (three digits, odd for men, even for women)."""
 
@@ -1207,11 +1206,7 @@ def _id_numbers(r: _Random, c: _Country, township: np.ndarray, born: np.ndarray,
     male = np.where(female, 0, 1)
     sequence = _unique_sequences(born_where * 2 + male, r.ints(0, ID_SEQUENCES - 1, n))
     body = born_where * 10**3 + sequence * 2 + male
-    digits = (body[:, None] // (10 ** np.arange(16, -1, -1, dtype=np.int64))) % 10
-    check = (digits * ID_WEIGHTS).sum(axis=1) % 11
-    return pl.DataFrame({"b": body, "c": pl.Series(list(ID_CHECK)).gather(check)}).select(
-        pl.concat_str(pl.col("b").cast(pl.String).str.zfill(17), "c")
-    ).to_series()
+    return privacy.with_check_chars(pl.Series(body).cast(pl.String).str.zfill(17))
 
 
 def _unique_sequences(group: np.ndarray, drawn: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """`warehouse snapshot` and `warehouse history` on the demo county, as a scheduled job runs them.
 
-The expectations come from the demo's planted scenarios (demo/README.md, warehouse/demo.py) and the contract's
+The expectations come from the demo's planted scenarios (demo/README.md, warehouse/synthetic/demo.py) and the contract's
 wording: an event counts from the first as-of date on or after it, a state is judged on each date by itself.
 """
 
@@ -404,7 +404,7 @@ def test_a_snapshot_killed_during_its_build_leaves_no_dbt_behind_and_the_history
 
 
 def test_another_rulebook_version_of_the_same_date_is_kept_beside_it(story, tmp_path, monkeypatch):
-    import warehouse.rulebook
+    from warehouse.inputs import rulebook
 
     from warehouse.history import snapshot
 
@@ -426,9 +426,9 @@ def test_another_rulebook_version_of_the_same_date_is_kept_beside_it(story, tmp_
     root = fresh_copy(story, tmp_path / "warehouse")
     for name, value in isolated_env(root).items():
         monkeypatch.setenv(name, value)
-    current = warehouse.rulebook.rulebook_version()
-    monkeypatch.setattr(warehouse.rulebook, "PROJECT_DIR", project)
-    changed = warehouse.rulebook.rulebook_version()
+    current = rulebook.rulebook_version()
+    monkeypatch.setattr(rulebook, "RULEBOOK_DIR", project / "seeds" / "rulebook")
+    changed = rulebook.rulebook_version()
     assert changed != current
 
     result = snapshot.snapshot([date(2026, 6, 30)], project_dir=project, version=changed)

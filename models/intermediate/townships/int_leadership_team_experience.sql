@@ -12,6 +12,7 @@ limits as (
         judged.township_name,
         judged.leadership_team_size,
         judged.as_of_date,
+        cast(min_years.value as integer) as min_township_years,
         cast(min_years.value as integer) * 365 as min_township_days,
         cast(numerator.value as integer) as share_numerator,
         cast(denominator.value as integer) as share_denominator,
@@ -27,6 +28,7 @@ counted as (
         limits.township_code,
         limits.township_name,
         limits.leadership_team_size as members,
+        limits.min_township_years,
         limits.share_numerator,
         limits.share_denominator,
         limits.param_id_used,
@@ -38,8 +40,8 @@ counted as (
         on teams.township_code = limits.township_code
         and teams.as_of_date = limits.as_of_date
     group by
-        limits.township_code, limits.township_name, limits.leadership_team_size, limits.share_numerator,
-        limits.share_denominator, limits.param_id_used, limits.as_of_date
+        limits.township_code, limits.township_name, limits.leadership_team_size, limits.min_township_years,
+        limits.share_numerator, limits.share_denominator, limits.param_id_used, limits.as_of_date
 ),
 
 final as (

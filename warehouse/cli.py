@@ -337,7 +337,9 @@ class ShowVersion(argparse.Action):
 
         versions = software_versions()
         own = versions.pop("township-warehouse")
-        parser.exit(message=f"warehouse {own} (" + ", ".join(f"{name} {v}" for name, v in versions.items()) + ")\n")
+        # stdout, as argparse's own version action does (parser.exit's message goes to stderr): `$(warehouse --version)`
+        print(f"warehouse {own} (" + ", ".join(f"{name} {v}" for name, v in versions.items()) + ")")
+        parser.exit()
 
 
 def add_verbosity(parser: argparse.ArgumentParser, *, top: bool = False) -> None:

@@ -154,3 +154,16 @@ def test_the_installed_command_names_its_version_and_hints_at_the_shipped_demo(i
     )
     assert hint.returncode == 2
     assert str(installed.package / "project" / "demo") in hint.stderr
+
+
+def test_pyproject_lists_every_subpackage_of_warehouse():
+    """pyproject.toml lists the packages by hand (the dbt project is mapped in as `warehouse.project`): a new
+    subpackage left off the list would be missing from the wheel while every test from the clone passes."""
+    import tomllib
+
+    listed = set(tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(PROJECT_DIR).parts)
+        for init in (PROJECT_DIR / "warehouse").rglob("__init__.py")
+    }
+    assert listed == found | {"warehouse.project"}

@@ -23,7 +23,7 @@ from conftest import DEMO_AS_OF, DEMO_DIR, copy_warehouse, isolated_env, warehou
 
 from warehouse.core import lock
 
-OUTPUTS = ("violations.csv", "township_scorecard.csv", "rejects.csv", "run_manifest.json")
+OUTPUTS = ("violations.csv", "township_scorecard.csv", "rejects.csv", "run_manifest.json", "核查结果.xlsx")
 OTHER_DATE = "2024-12-31"
 
 WRITING_COMMANDS = {

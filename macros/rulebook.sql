@@ -109,14 +109,18 @@
 {%- endmacro %}
 
 {#- The columns every rule model returns, one row per violation and as-of date. `finding_zh` is the reader's
-    sentence without the citation; the violations mart appends the citation of `param_id`. -#}
-{% macro violation_columns(rule_id, observed, limit_value, event_on, param_id, finding_zh, person_id=none, period=none) -%}
+    sentence without the citation; the violations mart appends the citation of `param_id`. `observed` and
+    `limit_value` are the contract's compact forms (`4/19`, `20%`, a date); `observed_zh` and `limit_zh` say the
+    same in words for the workbook (「19 人中优秀 4 人」, 「优秀不超过 20%」), from the same values. -#}
+{% macro violation_columns(rule_id, observed, limit_value, event_on, param_id, finding_zh, observed_zh, limit_zh, person_id=none, period=none) -%}
         '{{ rule_id }}' as rule_id,
         township_code,
         cast({{ person_id if person_id is not none else 'null' }} as {{ dbt.type_string() }}) as person_id,
         cast({{ period if period is not none else 'null' }} as integer) as period,
         cast({{ observed }} as {{ dbt.type_string() }}) as observed,
         cast({{ limit_value }} as {{ dbt.type_string() }}) as limit_value,
+        cast({{ observed_zh }} as {{ dbt.type_string() }}) as observed_zh,
+        cast({{ limit_zh }} as {{ dbt.type_string() }}) as limit_zh,
         param_id_used as param_id,
         {{ finding_zh }} as finding_zh,
         cast({{ event_on }} as date) as event_on,

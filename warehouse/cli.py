@@ -4,6 +4,8 @@ Each subcommand is one `cmd_<name>(args)` function registered in `COMMANDS` with
 a command touches nothing else. Heavy modules are imported inside the functions: `warehouse --help` stays quick.
 
 Exit status: 0 when the run completed, whatever it found; 2 for input that stops the run; 1 for anything else.
+What a command prints goes through warehouse.core.console: a short account, `--quiet` for its last line only,
+`--verbose` for dbt's log as well.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from warehouse.core.console import NORMAL, QUIET, VERBOSE, configure, console
 from warehouse.core.paths import PROJECT_DIR
 
 if TYPE_CHECKING:
     from warehouse.inputs.user_rulebook import Rulebook
 
 DEMO_DIR = PROJECT_DIR / "demo"
+"""The demo county's input files (shipped inside the package too), named in `warehouse run`'s hint."""
+DEMO_AS_OF = "2026-06-30"
 
 
 class UsageError(Exception):
@@ -28,19 +33,28 @@ class UsageError(Exception):
 
 
 def as_of_date(text: str) -> date:
+    """A date option in any spelling the inputs' date cells accept (warehouse.inputs.parse, the one parser)."""
+    from warehouse.inputs.parse import parse_one_date
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD / expected a date like 2026-06-30, got {text!r}")
+        return parse_one_date(text)
+    except ValueError as error:
+        no_such_day = str(error) == "no_such_date"
+        raise argparse.ArgumentTypeError(
+            (f"没有这一天：{text!r} / no such day: {text!r}" if no_such_day else
+             f"无法识别的日期 {text!r}，可写作 2026-06-30、2026/6/30、2026.6.30、2026年6月30日 或 20260630 / "
+             f"not a date: {text!r}; write it as 2026-06-30, 2026/6/30, 2026.6.30, 2026年6月30日 or 20260630")
+        )
 
 
 def print_summary(result) -> None:
-    print(f"\n核查基准日 / as of {result.as_of}: 检查乡镇 {result.townships} 个 / townships checked")
-    print(f"发现问题 {result.violations} 条 / violations: " + ", ".join(f"{k} {v}" for k, v in result.by_severity.items()))
+    say = console().line
+    say(f"\n核查基准日 / as of {result.as_of}: 检查乡镇 {result.townships} 个 / townships checked")
+    say(f"发现问题 {result.violations} 条 / violations: " + ", ".join(f"{k} {v}" for k, v in result.by_severity.items()))
     for rule_id, count in result.by_rule.items():
-        print(f"  {rule_id:<28} {count}")
-    print(f"拒收行 / rejected rows: {result.rejects}")
-    print(f"结果文件 / outputs: {result.out_dir.resolve()}")
+        say(f"  {rule_id:<28} {count}")
+    say(f"拒收行 / rejected rows: {result.rejects}")
+    say(f"结果文件 / outputs: {result.out_dir.resolve()}（工作簿 / workbook {result.workbook}）")
 
 
 def command_rulebook(args: argparse.Namespace) -> Rulebook:
@@ -49,7 +63,7 @@ def command_rulebook(args: argparse.Namespace) -> Rulebook:
     from warehouse.inputs.user_rulebook import resolve_rulebook
 
     rulebook = resolve_rulebook(args.rulebook)
-    print(rulebook.describe(), flush=True)
+    console().line(rulebook.describe())
     return rulebook
 
 
@@ -57,8 +71,9 @@ def do_build(args: argparse.Namespace, rulebook: Rulebook) -> None:
     from warehouse.engine.build import build
 
     result = build(args.as_of, engine=args.engine, data_tests=not args.skip_data_tests, rulebook=rulebook)
-    print(
+    console().line(
         f"dbt build 完成 / done ({args.engine}): {result.nodes} 个节点 / nodes in {result.seconds:.1f} s, as of {result.as_of}"
+        f"；dbt 日志 / log: {result.log}"
     )
 
 
@@ -87,6 +102,13 @@ def cmd_run(args: argparse.Namespace) -> None:
             "--validate 仅用于 DuckDB 引擎；请在 DuckDB 构建后运行 warehouse validate。 / --validate runs on the DuckDB "
             "engine: run `warehouse validate` after a DuckDB build."
         )
+    if args.input is None:
+        raise UsageError(
+            "请用 --input 指定输入文件夹（乡镇、机构、人员、任职、考核五个文件）。试用演示县：\n"
+            f"  warehouse run --input {DEMO_DIR} --as-of {DEMO_AS_OF} --out out/demo\n"
+            "Give the input folder (the five files) with --input. To try the demo county:\n"
+            f"  warehouse run --input {DEMO_DIR} --as-of {DEMO_AS_OF} --out out/demo"
+        )
     started_at = datetime.now(timezone.utc)
     rulebook = command_rulebook(args)
     load_inputs(args.input)
@@ -98,9 +120,9 @@ def cmd_run(args: argparse.Namespace) -> None:
 def do_validate(out_dir: Path):
     from warehouse.checks.validate import validate
 
-    print("Great Expectations 校验中 / validating …", flush=True)
     result = validate(out_dir)
-    print("\n".join(result.lines()))
+    for line in result.lines():
+        console().line(line)
     return result
 
 
@@ -115,21 +137,22 @@ def cmd_generate(args: argparse.Namespace) -> None:
         raise UsageError("乡镇数应至少为 1 / --townships must be at least 1")
     result = generate(args.townships, args.seed, args.out, fmt=args.format, as_of=args.as_of or AS_OF)
     counts = ", ".join(f"{name} {rows:,}" for name, rows in result.counts.items())
-    print(f"合成数据 / synthetic data ({result.seconds:.1f} s): {counts}")
-    print(f"预置问题 {result.planted:,} 条 / planted findings as of {result.as_of}: {result.planted_path.resolve()}")
+    console().line(f"合成数据 / synthetic data ({result.seconds:.1f} s): {counts}")
+    console().line(f"预置问题 {result.planted:,} 条 / planted findings as of {result.as_of}: {result.planted_path.resolve()}")
 
 
 def cmd_report(args: argparse.Namespace) -> None:
     from warehouse.outputs.report import ReportInputError, report
 
-    print("执行笔记本 / running the notebooks …", flush=True)
+    say = console().line
+    say("执行笔记本 / running the notebooks …")
     try:
-        result = report(args.out, county=args.county, townships=args.township, persons=args.person)
+        result = report(args.out, county=args.county, townships=args.township, persons=args.person, progress=say)
     except ReportInputError as error:
         raise UsageError(str(error)) from error
-    print(f"报告 / report ({result.seconds:.1f} s), 核查基准日 / as of {result.as_of}:")
-    print(f"  HTML {len(result.pages)} 页 / pages, PNG {len(result.pngs)} 张 / charts, 字体 / font {result.font}")
-    print(f"  打开 / open {(result.out_dir / 'index.html').resolve()}")
+    say(f"报告 / report ({result.seconds:.1f} s), 核查基准日 / as of {result.as_of}:")
+    say(f"  HTML {len(result.pages)} 页 / pages, PNG {len(result.pngs)} 张 / charts, 字体 / font {result.font}")
+    say(f"  打开 / open {(result.out_dir / 'index.html').resolve()}")
 
 
 def cmd_snapshot(args: argparse.Namespace) -> None:
@@ -147,7 +170,7 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
         except ValueError as error:
             raise UsageError(str(error)) from error
     result = snapshot(dates, engine=args.engine, rulebook_path=args.rulebook)
-    print(
+    console().line(
         f"快照 新增 {len(result.added)} 个、已有保留 {len(result.kept)} 个，追加问题 {result.findings} 条 / "
         f"snapshots added {len(result.added)}, kept {len(result.kept)}; findings appended {result.findings} "
         f"(rulebook {result.rulebook_version}, {result.seconds:.1f} s)"
@@ -159,8 +182,8 @@ def cmd_history(args: argparse.Namespace) -> None:
 
     result = history(args.out_dir, version=args.rulebook_version)
     statuses = ", ".join(f"{status} {count}" for status, count in result.by_status.items())
-    print(f"快照 {result.snapshots} 个 / snapshots (rulebook {result.rulebook_version}): {statuses}")
-    print(f"结果文件 / outputs: {result.out_dir.resolve()}")
+    console().line(f"快照 {result.snapshots} 个 / snapshots (rulebook {result.rulebook_version}): {statuses}")
+    console().line(f"结果文件 / outputs: {result.out_dir.resolve()}")
 
 
 def add_engine(parser: argparse.ArgumentParser, *, building: bool = False) -> None:
@@ -209,7 +232,9 @@ def add_export(commands) -> argparse.ArgumentParser:
 
 def add_run(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser("run", help="载入、检查并写出 / load, build and export in one go")
-    parser.add_argument("--input", type=Path, default=DEMO_DIR, help="输入文件夹（默认：演示县）/ input folder (default: the demo county)")
+    parser.add_argument(
+        "--input", type=Path, default=None, help=f"输入文件夹（必需；演示县在 {DEMO_DIR}）/ input folder (required; the demo county is {DEMO_DIR})"
+    )
     parser.add_argument("--as-of", type=as_of_date, default=date.today())
     parser.add_argument("--out", type=Path, default=Path("out"))
     parser.add_argument(
@@ -301,11 +326,44 @@ LOCKED = ("load", "build", "export", "run", "snapshot", "history", "validate", "
 whole run (warehouse.lock), so two of them never interleave; a second one waits (--wait) or stops at once."""
 
 
+class ShowVersion(argparse.Action):
+    """`warehouse --version`: this package's version and the software a run records (imported only when asked)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from warehouse.engine.provenance import software_versions
+
+        versions = software_versions()
+        own = versions.pop("township-warehouse")
+        # stdout, as argparse's own version action does (parser.exit's message goes to stderr): `$(warehouse --version)`
+        print(f"warehouse {own} (" + ", ".join(f"{name} {v}" for name, v in versions.items()) + ")")
+        parser.exit()
+
+
+def add_verbosity(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """--quiet / --verbose, before or after the command name (a command's own flag leaves the top one alone)."""
+    default = {} if top else {"default": argparse.SUPPRESS}
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-q", "--quiet", action="store_true", **default,
+        help="只输出错误和摘要的最后一行 / print only errors and the last line of the summary",
+    )
+    group.add_argument(
+        "-v", "--verbose", action="store_true", **default,
+        help="同时实时显示 dbt 日志 / also show dbt's log as it runs",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="warehouse", description="乡镇政府机构编制合规检查 / Township compliance checker")
+    top.add_argument("--version", action=ShowVersion, help="显示版本 / show the version and exit")
+    add_verbosity(top, top=True)
     commands = top.add_subparsers(dest="command", required=True)
     for name, (add_arguments, _) in COMMANDS.items():
         command = add_arguments(commands)
+        add_verbosity(command)
         if name in LOCKED:
             command.add_argument(
                 "--wait", type=float, default=0.0, metavar="SECONDS",
@@ -355,6 +413,7 @@ def internal_error(error: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    shown = configure(QUIET if args.quiet else VERBOSE if args.verbose else NORMAL)
     from warehouse.core.errors import UserError
     from warehouse.engine.build import BuildError
     from warehouse.inputs.load import InputError
@@ -375,4 +434,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(internal_error(error), file=sys.stderr)
         return 1
+    shown.finish()
     return 0

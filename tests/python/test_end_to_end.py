@@ -25,7 +25,7 @@ KEY = ["rule_id", "township_code", "person_id", "period"]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -39,7 +39,7 @@ def test_run_writes_the_four_outputs(demo_run):
 
 
 def test_violations_csv_has_exactly_the_contract_columns(demo_run):
-    with open(demo_run.out / "violations.csv", encoding="utf-8") as handle:
+    with open(demo_run.out / "violations.csv", encoding="utf-8-sig") as handle:
         header = handle.readline().strip().split(",")
     assert header == CONTRACT_VIOLATION_COLUMNS
 

@@ -23,7 +23,7 @@ from conftest import DEMO_AS_OF, DEMO_DIR, copy_warehouse, isolated_env, warehou
 
 from warehouse.core import lock
 
-OUTPUTS = ("violations.csv", "township_scorecard.csv", "rejects.csv", "run_manifest.json")
+OUTPUTS = ("violations.csv", "township_scorecard.csv", "rejects.csv", "run_manifest.json", "核查结果.xlsx")
 OTHER_DATE = "2024-12-31"
 
 WRITING_COMMANDS = {
@@ -166,7 +166,7 @@ def test_a_build_killed_midway_leaves_the_previous_build_for_every_reader_and_ex
     log = built / "build.log"
     with open(log, "w", encoding="utf-8") as handle:
         build = subprocess.Popen(
-            [sys.executable, "-m", "warehouse", "build", "--as-of", OTHER_DATE],
+            [sys.executable, "-m", "warehouse", "build", "--verbose", "--as-of", OTHER_DATE],  # dbt's log, live
             cwd=built, env=isolated_env(built), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
         )
     deadline = time.monotonic() + 300

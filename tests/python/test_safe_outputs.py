@@ -206,7 +206,7 @@ def hostile_run(tmp_path_factory) -> HostileRun:
 def test_no_csv_output_has_a_cell_a_spreadsheet_would_run_and_the_values_stay_readable(hostile_run):
     shown: set[str] = set()
     for name in ("violations.csv", "township_scorecard.csv", "rejects.csv"):
-        with open(hostile_run.out / name, encoding="utf-8", newline="") as handle:
+        with open(hostile_run.out / name, encoding="utf-8-sig", newline="") as handle:
             for row in csv.reader(handle):
                 for cell in row:
                     assert not cell.startswith(FORMULA_STARTS), f"{name}: {cell!r}"

@@ -67,7 +67,7 @@ def timed(*args: str, root: Path) -> tuple[subprocess.CompletedProcess, float]:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -238,10 +238,10 @@ def test_backfill_does_not_touch_the_current_marts(demo_run, backfill):
 
 
 def test_history_writes_violation_history_and_township_trend_with_the_issues_columns(backfill):
-    with open(backfill.history_dir / "violation_history.csv", encoding="utf-8") as handle:
+    with open(backfill.history_dir / "violation_history.csv", encoding="utf-8-sig") as handle:
         header = handle.readline().strip().split(",")
     assert header[:6] == ["snapshot_date", "rule_id", "township_code", "person_id", "period", "status"]
-    with open(backfill.history_dir / "township_trend.csv", encoding="utf-8") as handle:
+    with open(backfill.history_dir / "township_trend.csv", encoding="utf-8-sig") as handle:
         header = handle.readline().strip().split(",")
     assert header[:5] == ["snapshot_date", "township_code", "violations_error", "violations_warn", "violations_info"]
     for name in ("violation_history", "township_trend", "violation_lifecycle"):

@@ -16,6 +16,7 @@ import html
 import json
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -34,6 +35,7 @@ from warehouse.checks.expectations import (
     scorecard_frame,
     tallies_frame,
 )
+from warehouse.core.console import console
 from warehouse.core.paths import warehouse_path
 from warehouse.engine.db import check_built, connect
 
@@ -55,6 +57,10 @@ INPUT_QUERIES = {
         order by person_id, appraisal_year
     """,
 }
+
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+"""Great Expectations imports PySpark when it is installed (it is, for --engine spark), and PySpark warns about the
+pandas version on import: a library's note to its own users, not something a user of `validate` can act on."""
 
 SHOWN_KEYS = 10
 """Failing rows named per expectation in the printed summary; Data Docs list them all."""
@@ -429,7 +435,12 @@ def validate(out_dir: Path, *, parameters: pl.DataFrame | None = None) -> Valida
         for ours in (site, out_dir / "suites"):
             shutil.rmtree(ours, ignore_errors=True)
     context = gx_context(site.resolve())  # GX wants an absolute folder (the default --out is relative)
-    results = [run_suite(context, suite, frames[suite.frame], out_dir) for suite in suites]
+    results = []
+    with console().progress("校验 / validating", total=len(suites), unit="套 suites") as bar:
+        for suite in suites:
+            bar.update(bar.done, item=suite.name)
+            results.append(run_suite(context, suite, frames[suite.frame], out_dir))
+            bar.advance()
     context.build_data_docs()
 
     found = gx_failing(results)

@@ -1,21 +1,33 @@
 """Where the warehouse's files are: the warehouse file, what lies beside it (the lock, the key, the load folders,
-the local Spark engine's tables), and the dbt project."""
+the local Spark engine's tables, dbt's target and logs), and the dbt project.
+
+The dbt project is read, never written: installed from a wheel it sits inside the package, which may be read-only
+and is shared by every user of the environment, so everything a run writes lives beside the warehouse file."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
-"""The dbt project (dbt_project.yml, models/, seeds/) sits beside the package."""
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+"""The `warehouse` package."""
+
+SHIPPED_PROJECT = PACKAGE_DIR / "project"
+"""Where an installed package holds the dbt project: pyproject.toml maps the repository root to the subpackage
+`warehouse.project` (dbt_project.yml, profiles.yml, models/, macros/, seeds/, tests/dbt/, notebooks/, spark/, demo/),
+so `pip install .` and the wheel carry it without moving a file of the repository."""
+
+PROJECT_DIR = SHIPPED_PROJECT if (SHIPPED_PROJECT / "dbt_project.yml").is_file() else PACKAGE_DIR.parent
+"""The dbt project: the package's `project/` folder when installed, the repository root in a clone (and in an
+editable install, which runs the clone's files)."""
 
 RULEBOOK_DIR = PROJECT_DIR / "seeds" / "rulebook"
 """The shipped rulebook's seeds: rules, parameters (and, with them, documents and parameter definitions)."""
 
 
 def warehouse_path() -> Path:
-    """`$WAREHOUSE_DB`, else `warehouse.duckdb` in the project folder (ignored by git)."""
-    return Path(os.environ.get("WAREHOUSE_DB") or PROJECT_DIR / "warehouse.duckdb").resolve()
+    """`$WAREHOUSE_DB`, else `warehouse.duckdb` in the current folder (never inside the installed package)."""
+    return Path(os.environ.get("WAREHOUSE_DB") or "warehouse.duckdb").resolve()
 
 
 def beside_warehouse(suffix: str, db_path: Path | None = None) -> Path:
@@ -30,6 +42,14 @@ def _beside_warehouse(variable: str, suffix: str, db_path: Path | None) -> Path:
         return Path(os.environ[variable]).resolve()
     db = db_path or warehouse_path()
     return db.with_name(db.stem + suffix)
+
+
+def dbt_dir(db_path: Path | None = None) -> Path:
+    """`<warehouse file stem>_dbt` beside the warehouse file: dbt's `target/` (compiled SQL, run results, the
+    partial-parse state) and `logs/` (dbt's own log and the output of the last command's dbt runs), unless
+    $DBT_TARGET_PATH / $DBT_LOG_PATH say otherwise (warehouse.engine.build)."""
+    db = db_path or warehouse_path()
+    return db.with_name(db.stem + "_dbt")
 
 
 def loaded_root(db_path: Path | None = None) -> Path:

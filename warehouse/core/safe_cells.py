@@ -50,5 +50,7 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_csv(frame: pl.DataFrame, path: Path, **options: Any) -> None:
-    """Write an output CSV (polars' `write_csv` and its options) with its text cells neutralised."""
-    neutralised(frame).write_csv(path, **options)
+    """Write an output CSV (polars' `write_csv` and its options) with its text cells neutralised, as UTF-8 with a
+    byte-order mark (contract v1.1, "Excel"): without it Excel on Chinese Windows reads the file as GBK and shows
+    石门镇 as 鐭抽棬闀�. Every CSV output goes through here, so every one of them carries it."""
+    neutralised(frame).write_csv(path, include_bom=True, **options)

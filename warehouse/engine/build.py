@@ -7,7 +7,9 @@ starts from the loaded data (its `raw` views over the load folder the build star
 file it replaces (macros/history.sql carry_history).
 
 dbt runs in a child process: dbt-duckdb keeps its connection to the warehouse file open for the life of the
-process, and the file must be free again for export, notebooks and the next build.
+process, and the file must be free again for export, notebooks and the next build. Its output (several hundred
+lines) goes to a log file beside the warehouse, which the command's summary names; the console shows a bar by node
+count on a terminal, and the log itself only under --verbose (warehouse.core.console).
 """
 
 from __future__ import annotations
@@ -16,18 +18,21 @@ import ctypes
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from warehouse.core.console import console
 from warehouse.core.loads import remove_unused_loads
-from warehouse.core.paths import PROJECT_DIR, beside_warehouse, loaded_path, spark_dir, warehouse_path
+from warehouse.core.paths import PROJECT_DIR, beside_warehouse, dbt_dir, loaded_path, spark_dir, warehouse_path
 from warehouse.engine.db import connect, staged
 
 if TYPE_CHECKING:
@@ -51,6 +56,23 @@ RULEBOOK_TOLD = (
 """What rulebook_env tells dbt; never inherited from the caller's environment."""
 
 
+DBT_MAIN = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
+"""How the child runs dbt: its own entry point, as its `dbt` script calls it. `python -m dbt.cli.main` printed a
+RuntimeWarning ('dbt.cli.main' found in sys.modules …) on every call, and a `dbt` script need not sit beside this
+Python (a wheel installed with --no-deps into an environment that borrows another's packages)."""
+
+NODE_DONE = re.compile(r"^\S*\s+(\d+) of (\d+) (?!START )(.*)$")
+"""A line of dbt's log saying a node finished: `02:32:06  12 of 340 OK created sql table model rules.rule_x ...`
+(hooks count apart, `1 of 5 OK hook: …`, and are left out)."""
+
+DBT_LOG_NAME = "dbt-console.log"
+"""dbt's output of the command's dbt runs, in the log folder (dbt's own, more detailed dbt.log sits beside it)."""
+
+_LOGS_STARTED: set[Path] = set()
+"""Log files this process has already begun: the first dbt run of a command replaces the file, later ones (a
+snapshot runs dbt several times) append to it."""
+
+
 class BuildError(Exception):
     """dbt reported failing models or tests, or could not run."""
 
@@ -62,10 +84,23 @@ class BuildResult:
     seconds: float
     run_results: Path
     rulebook: Rulebook | None = None
+    log: Path | None = None
+    """dbt's output of the build."""
 
 
 def target_path() -> Path:
-    return Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+    """dbt's target folder: $DBT_TARGET_PATH, else `target/` in the folder beside the warehouse (paths.dbt_dir),
+    never inside the project, which an installed package may not allow writing to."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or dbt_dir() / "target")
+
+
+def log_dir() -> Path:
+    """dbt's log folder: $DBT_LOG_PATH, else `logs/` beside the target folder."""
+    return Path(os.environ.get("DBT_LOG_PATH") or dbt_dir() / "logs")
+
+
+def dbt_log_path() -> Path:
+    return log_dir() / DBT_LOG_NAME
 
 
 def dbt_env(**overrides: str) -> dict[str, str]:
@@ -81,8 +116,9 @@ def dbt_env(**overrides: str) -> dict[str, str]:
     env.setdefault("SPARK_CONF_DIR", str(PROJECT_DIR / "spark"))  # log4j2.properties: the local Spark's logging
     env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # a local Spark serves this machine only
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    env.setdefault("DBT_LOG_PATH", str(PROJECT_DIR / "logs"))
+    env["DBT_LOG_PATH"] = str(log_dir())
     env["DBT_TARGET_PATH"] = str(target_path())
+    env["DBT_USE_COLORS"] = env["DBT_USE_COLORS_FILE"] = "false"  # the log is read in files and editors, not a terminal
     env.update(overrides)
     return env
 
@@ -142,25 +178,61 @@ def forget_stale_parse(target_dir: Path, project_dir: Path = PROJECT_DIR) -> Non
         stamp.write_text(fingerprint, encoding="utf-8")
 
 
+def dbt_command(args: list[str]) -> list[str]:
+    """The child process that runs dbt with `args`."""
+    return [sys.executable, "-c", DBT_MAIN, *args]
+
+
 def run_dbt(args: list[str], target_dir: Path | None = None, **env: str) -> dict:
     """Run dbt in a child process (its own target folder if given, `env` over dbt_env's); its run results, or
-    BuildError."""
+    BuildError. Its output goes to the log file (dbt_log_path), and to the console under --verbose; a bar counts
+    the nodes on a terminal."""
     target_dir = target_dir or target_path()
     project_dir = Path(args[args.index("--project-dir") + 1]) if "--project-dir" in args else PROJECT_DIR
     forget_stale_parse(target_dir, project_dir)
     results_path = target_dir / "run_results.json"
     results_path.unlink(missing_ok=True)
-    status = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", *args],
-        env=dbt_env(DBT_TARGET_PATH=str(target_dir), **env),
-        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-    ).returncode
+    log = dbt_log_path()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    mode = "a" if log in _LOGS_STARTED else "w"
+    _LOGS_STARTED.add(log)
+    shown = console()
+    tail: deque[str] = deque(maxlen=20)
+    with open(log, mode, encoding="utf-8") as handle, shown.progress(f"dbt {args[0]}", unit="节点 nodes") as bar:
+        handle.write(f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} dbt {' '.join(args)}\n")
+        with subprocess.Popen(
+            dbt_command(args),
+            env=dbt_env(DBT_TARGET_PATH=str(target_dir), **env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        ) as child:
+            for line in child.stdout:
+                handle.write(line)
+                line = line.rstrip("\n")
+                tail.append(line)
+                shown.detail(line)
+                finished = NODE_DONE.match(line)
+                if finished and "hook:" not in line:
+                    node = re.sub(r"\s*(\.{3,}|\[).*$", "", finished.group(3)).split()[-1:]
+                    bar.update(bar.done + 1, int(finished.group(2)), item=node[0] if node else None)
+        status = child.returncode
     if not results_path.exists():
-        raise BuildError(f"dbt 未能运行（退出码 {status}）/ dbt did not run (exit status {status}); see the log above.")
+        raise BuildError(
+            f"dbt 未能运行（退出码 {status}）/ dbt did not run (exit status {status}). 日志 / log: {log}\n  "
+            + "\n  ".join(tail)
+        )
     run_results = json.loads(results_path.read_text(encoding="utf-8"))
     failed = failures(run_results)
     if status != 0 or failed:
-        raise BuildError("dbt build 未通过 / dbt build failed:\n  " + "\n  ".join(failed or ["see the dbt log above"]))
+        raise BuildError(
+            "dbt build 未通过 / dbt build failed:\n  "
+            + "\n  ".join(failed or list(tail))
+            + f"\n完整日志 / full log: {log}"
+        )
     return run_results
 
 
@@ -246,4 +318,5 @@ def build(
         seconds=float(run_results.get("elapsed_time", 0.0)),
         run_results=target_dir / "run_results.json",
         rulebook=rulebook,
+        log=dbt_log_path(),
     )

@@ -40,6 +40,7 @@ import duckdb
 import polars as pl
 
 from warehouse.core import atomic
+from warehouse.core.console import console
 from warehouse.core.lock import WarehouseBusy
 from warehouse.core.paths import PROJECT_DIR, beside_warehouse, spark_table, warehouse_path
 from warehouse.engine.build import (
@@ -138,7 +139,7 @@ def log_path() -> Path:
 def log_busy(error: WarehouseBusy) -> None:
     """A snapshot that finds the warehouse taken logs and prints its refusal too (a scheduler's log shows why a
     month is missing)."""
-    print(log_line("snapshot", "busy", error=json.dumps(error.en, ensure_ascii=False)))
+    console().line(log_line("snapshot", "busy", error=json.dumps(error.en, ensure_ascii=False)))
 
 
 def log_line(command: str, status: str, **fields: object) -> str:
@@ -362,10 +363,9 @@ def take(
     to_build = [day for day in wanted if day not in kept]
     added, findings, build_seconds = [], 0, 0.0
     if to_build:
-        print(
+        console().line(
             f"构建 {len(to_build)} 个核查基准日 / judging {len(to_build)} as-of dates "
-            f"({describe_dates(to_build)}) …",
-            flush=True,
+            f"({describe_dates(to_build)}) …"
         )
         scratch = beside_warehouse(SCRATCH_SUFFIX)
         discard(scratch)
@@ -401,13 +401,13 @@ def snapshot(dates: Sequence[date], *, rulebook_path: Path | None = None, **opti
     fields = {"as_of": describe_dates(sorted(set(dates)))}
     try:
         rulebook = resolve_rulebook(rulebook_path)
-        print(rulebook.describe(), flush=True)
+        console().line(rulebook.describe())
         result = take(dates, rulebook=rulebook, **options)
     except BaseException as error:
         reason = json.dumps(f"{type(error).__name__}: {error}"[:300], ensure_ascii=False)
-        print(log_line("snapshot", "failed", **fields, seconds=f"{time.monotonic() - started:.1f}", error=reason))
+        console().line(log_line("snapshot", "failed", **fields, seconds=f"{time.monotonic() - started:.1f}", error=reason))
         raise
-    print(
+    console().line(
         log_line(
             "snapshot",
             "ok",

@@ -31,6 +31,7 @@ import polars as pl
 from openpyxl.utils.exceptions import InvalidFileException
 
 from warehouse.core.atomic import fsync, write_failure
+from warehouse.core.console import console
 from warehouse.core.errors import UserError
 from warehouse.core.loads import LOAD_PREFIX, remove_unused_loads
 from warehouse.core.paths import loaded_root, warehouse_path
@@ -145,18 +146,22 @@ class Check:
 
 
 def load_inputs(
-    input_dir: Path, db_path: Path | None = None, *, log: Callable[[str], None] = print
+    input_dir: Path, db_path: Path | None = None, *, log: Callable[[str], None] | None = None
 ) -> list[FileReport]:
     """Validate the five input files of `input_dir` and make them the current load (Parquet, read by both engines).
 
     Files are read one at a time, in load order, and each file's cells are dropped once it is checked: a
     national load holds the checked tables, not every file twice."""
+    log = log or console().line
     paths = find_inputs(Path(input_dir))
     loaded: dict[str, pl.DataFrame] = {}
     results: list[Checked] = []
-    for entity in ENTITIES:
-        results.append(check_source(read_source(entity, paths[entity.name]), loaded).without_cells())
-        loaded[entity.name] = results[-1].table
+    with console().progress("载入 / loading", total=len(ENTITIES), unit="个文件 files") as bar:
+        for entity in ENTITIES:
+            bar.update(bar.done, item=paths[entity.name].name)
+            results.append(check_source(read_source(entity, paths[entity.name]), loaded).without_cells())
+            loaded[entity.name] = results[-1].table
+            bar.advance()
     del loaded
     reports = [result.report for result in results]
     write_raw(db_path or warehouse_path(), results)

@@ -211,6 +211,15 @@ def parse_date(values: pl.Series) -> Parsed:
     return _two_passes(given, _select(iso_date(pl.col("v")), v=given), _date_slow)
 
 
+def parse_one_date(text: str) -> date:
+    """One date given outside a file (`--as-of`, `--from`, `--to`), in every spelling a date cell of the inputs may
+    have; ValueError with the error key (`date`, `no_such_date`) otherwise."""
+    parsed = parse_date(pl.Series([text], dtype=pl.String))
+    if parsed.empty[0] or parsed.error[0] is not None:
+        raise ValueError(parsed.error[0] or "date")
+    return parsed.value[0]
+
+
 def _words_slow(words: dict[str, object], dtype: pl.DataType, error_key: str) -> SlowPass:
     """A closed vocabulary after cleaning, in any letter case."""
     lower = {key.lower(): value for key, value in words.items()}

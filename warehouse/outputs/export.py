@@ -1,4 +1,5 @@
-"""`warehouse export`: the outputs of contract section 4, read from the built warehouse.
+"""`warehouse export`: the outputs of contract section 4, and the workbook beside them (contract v1.1, "Excel"),
+read from the built warehouse.
 
 The warehouse file is opened read-only, read, and closed before anything is written, so a build can follow. Only
 the marts of one complete build are exported (warehouse.db.check_built), and the folder gets all the new files or
@@ -17,10 +18,12 @@ from pathlib import Path
 import polars as pl
 
 from warehouse.core import atomic
+from warehouse.core.console import console
+from warehouse.core.safe_cells import write_csv
 from warehouse.engine.db import reading
 from warehouse.engine.provenance import software_versions
 from warehouse.inputs.contract import REJECT_COLUMNS
-from warehouse.core.safe_cells import write_csv
+from warehouse.outputs.workbook import WORKBOOK, sheets_of_export, write_workbook
 
 VIOLATION_COLUMNS = (
     "rule_id", "severity", "township_code", "person_id", "period", "observed", "limit", "as_of", "message_zh",
@@ -48,6 +51,7 @@ class ExportResult:
     rejects: int
     by_rule: dict[str, int]
     by_severity: dict[str, int]
+    workbook: str = WORKBOOK
 
 
 def read_outputs(engine: str = "duckdb") -> dict[str, pl.DataFrame]:
@@ -67,6 +71,15 @@ def read_outputs(engine: str = "duckdb") -> dict[str, pl.DataFrame]:
             ).pl(),
             "load_files": con.sql("select * from raw.load_files order by entity").pl(),
             "run_info": con.sql("select * from marts.run_info").pl(),
+            # The workbook's: the findings with their dates as dates and in words, the rulebook as judged.
+            "workbook/violations": con.sql(
+                """
+                select * from marts.violations
+                order by rule_id, township_code, person_id nulls first, period nulls first
+                """
+            ).pl(),
+            "workbook/rulebook": con.sql("select * from marts.rule_version_parameters").pl(),
+            "workbook/documents": con.sql("select * from rulebook.rulebook_documents").pl(),
         }
         for table in PARQUET_TABLES:
             frames[f"parquet/{table}"] = con.sql(f"select * from marts.{table}").pl()
@@ -117,9 +130,13 @@ def export(
         write_csv(frames["rejects"], files.path("rejects.csv"))
         for table in PARQUET_TABLES:
             frames[f"parquet/{table}"].write_parquet(files.path(f"parquet/{table}.parquet"))
+        document = manifest(frames, started_at, datetime.now(timezone.utc)) | {"engine": engine} | (extra_manifest or {})
+        sheets = sheets_of_export(frames)
+        with console().progress(f"写出 / writing {WORKBOOK}", total=len(sheets) + 1, unit="表 sheets") as bar:
+            write_workbook(files.path(WORKBOOK), sheets, document, progress=bar.advance)
         if os.environ.get(KILL_BEFORE_MANIFEST):
             os.kill(os.getpid(), signal.SIGKILL)
-        document = manifest(frames, started_at, datetime.now(timezone.utc)) | {"engine": engine} | (extra_manifest or {})
+        document["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         files.path(MANIFEST).write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     count = lambda column: dict(violations.group_by(column).len().sort(column).iter_rows())  # noqa: E731
     return ExportResult(

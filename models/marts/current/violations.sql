@@ -1,5 +1,6 @@
 {#- Every rule's findings on each as-of date in the columns of contract section 4, with the citation of the
-    parameter row used. -#}
+    parameter row used, and what was observed and the limit in words (the workbook's; violations.csv keeps the
+    contract's columns). -#}
 with
 {% for rule_id in rule_ids() %}
 {{ rule_id | lower }} as (select * from {{ ref('rule_' ~ rule_id | lower) }}),
@@ -13,7 +14,8 @@ townships as (select * from {{ ref('stg_townships') }}),
 
 findings as (
     {% for rule_id in rule_ids() %}
-    select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date
+    select rule_id, township_code, person_id, period, observed, limit_value, observed_zh, limit_zh, param_id, finding_zh,
+        event_on, as_of_date
     from {{ rule_id | lower }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -31,6 +33,8 @@ final as (
         findings.param_id,
         findings.observed,
         findings.limit_value,
+        findings.observed_zh,
+        findings.limit_zh,
         findings.finding_zh || '（' || parameters.short_citation || '）' as message_zh,
         parameters.citation,
         findings.as_of_date as as_of,

@@ -26,6 +26,8 @@ final as (
             limit_value=txt('max_excellent_pct') ~ " || '%'",
             event_on='appraisal_on',
             param_id='param_id_used',
+            observed_zh=txt('graded') ~ " || ' 人中优秀 ' || " ~ txt('excellent') ~ " || ' 人'",
+            limit_zh="'优秀不超过 ' || " ~ txt('max_excellent_pct') ~ " || '%'",
             finding_zh="township_name || ' ' || " ~ txt('appraisal_year') ~ " || ' 年度公务员定等次 ' || " ~ txt('graded') ~ " || ' 人，优秀 ' || " ~ txt('excellent') ~ " || ' 人，超过 ' || " ~ txt('max_excellent_pct') ~ " || '%'"
         ) }}
     from limits

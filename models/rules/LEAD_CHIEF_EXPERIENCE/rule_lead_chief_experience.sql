@@ -40,6 +40,8 @@ findings as (
             limit_value="'leadership_days>=' || " ~ txt('min_leadership_days') ~ " || ' or township_days>=' || " ~ txt('min_township_days'),
             event_on='start_date',
             param_id='param_id_used',
+            observed_zh="'乡镇领导工作经历 ' || " ~ txt('leadership_days_at_start') ~ " || ' 天、乡镇工作经历 ' || " ~ txt('township_days_at_start') ~ " || ' 天'",
+            limit_zh="'领导经历满 ' || " ~ txt('min_leadership_years') ~ " || ' 年（' || " ~ txt('min_leadership_days') ~ " || ' 天）或乡镇工作经历满 ' || " ~ txt('min_township_years') ~ " || ' 年（' || " ~ txt('min_township_days') ~ " || ' 天）'",
             finding_zh="township_name || ' ' || person_id || ' 于 ' || " ~ txt('start_date') ~ " || ' 任' || coalesce(position, '党政正职') || '，此前乡镇领导工作经历 ' || " ~ txt('leadership_days_at_start') ~ " || ' 天、乡镇工作经历 ' || " ~ txt('township_days_at_start') ~ " || ' 天，不足' || " ~ txt('min_leadership_years') ~ " || '年领导经历或' || " ~ txt('min_township_years') ~ " || '年乡镇工作经历'"
         ) }}
     from limits
@@ -51,4 +53,4 @@ final as (
     select * from {{ first_per_key('findings') }}
 )
 
-select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date from final
+select rule_id, township_code, person_id, period, observed, limit_value, observed_zh, limit_zh, param_id, finding_zh, event_on, as_of_date from final

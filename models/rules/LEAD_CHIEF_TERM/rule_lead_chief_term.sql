@@ -38,6 +38,8 @@ findings as (
             limit_value='term_ends_on',
             event_on='end_date',
             param_id='param_id_used',
+            observed_zh=txt('end_date') ~ " || ' 离任（' || " ~ end_reason_zh('end_reason') ~ " || '）'",
+            limit_zh="'任满 ' || " ~ txt('term_years') ~ " || ' 年（' || " ~ txt('term_ends_on') ~ " || '）'",
             finding_zh="township_name || ' ' || person_id || ' 任' || coalesce(position, '党政正职') || '（' || " ~ txt('start_date') ~ " || ' 起）于 ' || " ~ txt('end_date') ~ " || ' 离任，未任满一届（' || " ~ txt('term_ends_on') ~ " || ' 方满' || " ~ txt('term_years') ~ " || '年），离任原因：' || " ~ end_reason_zh('end_reason') ~ ""
         ) }}
     from limits
@@ -49,4 +51,4 @@ final as (
     select * from {{ first_per_key('findings') }}
 )
 
-select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date from final
+select rule_id, township_code, person_id, period, observed, limit_value, observed_zh, limit_zh, param_id, finding_zh, event_on, as_of_date from final

@@ -8,6 +8,8 @@ final as (
             limit_value=txt('share_numerator') ~ " || '/' || " ~ txt('share_denominator'),
             event_on='as_of_date',
             param_id='param_id_used',
+            observed_zh=txt('members') ~ " || ' 人中 ' || " ~ txt('experienced') ~ " || ' 人有 ' || " ~ txt('min_township_years') ~ " || ' 年以上乡镇工作经历'",
+            limit_zh="'不少于 ' || " ~ txt('share_numerator') ~ " || '/' || " ~ txt('share_denominator'),
             finding_zh="township_name || ' 领导班子 ' || " ~ txt('members') ~ " || ' 人中具有' || " ~ txt('min_township_years') ~ " || '年以上乡镇工作经历的 ' || " ~ txt('experienced') ~ " || ' 人，不足 ' || " ~ txt('share_numerator') ~ " || '/' || " ~ txt('share_denominator')
         ) }}
     from counted

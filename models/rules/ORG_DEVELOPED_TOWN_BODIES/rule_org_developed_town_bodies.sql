@@ -20,6 +20,8 @@ final as (
             limit_value='max_bodies',
             event_on='as_of_date',
             param_id='param_id_used',
+            observed_zh="'办、所、站、中心合计 ' || " ~ txt('bodies') ~ " || ' 个'",
+            limit_zh="'不超过 ' || " ~ txt('max_bodies') ~ " || ' 个'",
             finding_zh="township_name || '（经济发达镇）综合性办公室、行政所、事业站所、便民服务中心合计 ' || " ~ txt('bodies') ~ " || ' 个，多于 ' || " ~ txt('max_bodies') ~ " || ' 个'"
         ) }}
     from limits

@@ -21,7 +21,8 @@ breaches as (
         *,
         case when offices < min_offices then min_offices else max_offices end as broken_bound,
         case when offices < min_offices then min_param_id else max_param_id end as param_id_used,
-        case when offices < min_offices then '少于' else '多于' end as direction_zh
+        case when offices < min_offices then '少于' else '多于' end as direction_zh,
+        case when offices < min_offices then '不少于' else '不超过' end as bound_zh
     from limits
     where (offices < min_offices and not (is_small and posts >= 1 and is_small_exempt))
         or offices > max_offices
@@ -35,6 +36,8 @@ final as (
             limit_value='broken_bound',
             event_on='as_of_date',
             param_id='param_id_used',
+            observed_zh="'综合性办公室 ' || " ~ txt('offices') ~ " || ' 个'",
+            limit_zh="bound_zh || ' ' || " ~ txt('broken_bound') ~ " || ' 个'",
             finding_zh="township_name || ' 综合性办公室 ' || " ~ txt('offices') ~ " || ' 个，' || direction_zh || ' ' || " ~ txt('broken_bound') ~ " || ' 个'"
         ) }}
     from breaches

@@ -45,6 +45,8 @@ final as (
             limit_value='standard_structure',
             event_on='as_of_date',
             param_id='param_id_used',
+            observed_zh="'现设 ' || " ~ txt('offices') ~ " || ' 办 ' || " ~ txt('institutes') ~ " || ' 所 ' || " ~ txt('stations') ~ " || ' 站 ' || " ~ txt('centers') ~ " || ' 中心'",
+            limit_zh="'标准 ' || " ~ txt('standard_offices') ~ " || ' 办 ' || " ~ txt('standard_institutes') ~ " || ' 所 ' || " ~ txt('standard_stations') ~ " || ' 站 ' || " ~ txt('standard_centers') ~ " || ' 中心'",
             finding_zh="township_name || ' 现设 ' || " ~ txt('offices') ~ " || ' 办 ' || " ~ txt('institutes') ~ " || ' 所 ' || " ~ txt('stations') ~ " || ' 站 ' || " ~ txt('centers') ~ " || ' 中心，与标准设置 ' || " ~ txt('standard_offices') ~ " || ' 办 ' || " ~ txt('standard_institutes') ~ " || ' 所 ' || " ~ txt('standard_stations') ~ " || ' 站 ' || " ~ txt('standard_centers') ~ " || ' 中心不符'"
         ) }}
     from described

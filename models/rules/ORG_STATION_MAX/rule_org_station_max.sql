@@ -19,6 +19,8 @@ final as (
             limit_value='max_stations',
             event_on='as_of_date',
             param_id='param_id_used',
+            observed_zh="'事业站所 ' || " ~ txt('stations') ~ " || ' 个'",
+            limit_zh="'不超过 ' || " ~ txt('max_stations') ~ " || ' 个'",
             finding_zh="township_name || ' 事业站所 ' || " ~ txt('stations') ~ " || ' 个，多于 ' || " ~ txt('max_stations') ~ " || ' 个'"
         ) }}
     from limits

@@ -50,6 +50,8 @@ findings as (
             limit_value='service_ends_on',
             event_on='event_on',
             param_id='param_id_used',
+            observed_zh=txt('event_on') ~ " || ' ' || event_zh",
+            limit_zh="'最低服务 ' || " ~ txt('min_service_years') ~ " || ' 年（' || " ~ txt('service_ends_on') ~ " || ' 方满）'",
             finding_zh="township_name || ' 新录用公务员 ' || person_id || '（' || " ~ txt('recruited_on') ~ " || ' 录用）于 ' || " ~ txt('event_on') ~ " || ' ' || event_zh || '，未满最低服务年限' || " ~ txt('min_service_years') ~ " || '年（' || " ~ txt('service_ends_on') ~ " || ' 方满）'"
         ) }}
     from breaches
@@ -59,4 +61,4 @@ final as (
     select * from {{ first_per_key('findings') }}
 )
 
-select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date from final
+select rule_id, township_code, person_id, period, observed, limit_value, observed_zh, limit_zh, param_id, finding_zh, event_on, as_of_date from final

@@ -18,6 +18,8 @@ final as (
             limit_value='approved_leader_posts',
             event_on='as_of_date',
             param_id='param_id_used',
+            observed_zh="'领导班子在职 ' || " ~ txt('leadership_team_size') ~ " || ' 人'",
+            limit_zh="'核定领导职数 ' || " ~ txt('approved_leader_posts') ~ " || ' 名'",
             finding_zh="township_name || ' 领导班子在职 ' || " ~ txt('leadership_team_size') ~ " || ' 人，超过核定领导职数 ' || " ~ txt('approved_leader_posts') ~ " || ' 名'"
         ) }}
     from quota

@@ -26,6 +26,8 @@ findings as (
             limit_value="''",
             event_on='start_date',
             param_id='param_id_used',
+            observed_zh=txt('start_date') ~ " || ' 起借调到' || org_level_zh || '机关'",
+            limit_zh="'上级机关一般不得借调乡镇干部'",
             finding_zh="township_name || ' 干部 ' || person_id || ' 自 ' || " ~ txt('start_date') ~ " || ' 起被借调到' || org_level_zh || '机关'"
         ) }}
     from described
@@ -35,4 +37,4 @@ final as (
     select * from {{ first_per_key('findings') }}
 )
 
-select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date from final
+select rule_id, township_code, person_id, period, observed, limit_value, observed_zh, limit_zh, param_id, finding_zh, event_on, as_of_date from final

@@ -19,6 +19,8 @@ final as (
             limit_value='min_social_workers',
             event_on='as_of_date',
             param_id='param_id_used',
+            observed_zh="'在岗社会工作人员 ' || " ~ txt('social_workers') ~ " || ' 名'",
+            limit_zh="'不少于 ' || " ~ txt('min_social_workers') ~ " || ' 名'",
             finding_zh="township_name || ' 在岗社会工作人员 ' || " ~ txt('social_workers') ~ " || ' 名，少于 ' || " ~ txt('min_social_workers') ~ " || ' 名'"
         ) }}
     from limits

@@ -33,6 +33,8 @@ findings as (
             limit_value='lock_ends_on',
             event_on='event_on',
             param_id='param_id_used',
+            observed_zh=txt('event_on') ~ " || ' 调离'",
+            limit_zh="'录用满 ' || " ~ txt('lock_years') ~ " || ' 年（' || " ~ txt('lock_ends_on') ~ " || '）前不得调动'",
             finding_zh="township_name || ' 新录用公务员 ' || person_id || '（' || " ~ txt('recruited_on') ~ " || ' 录用）于 ' || " ~ txt('event_on') ~ " || ' 调离，未满' || " ~ txt('lock_years') ~ " || '年（' || " ~ txt('lock_ends_on') ~ " || ' 方满）'"
         ) }}
     from limits
@@ -43,4 +45,4 @@ final as (
     select * from {{ first_per_key('findings') }}
 )
 
-select rule_id, township_code, person_id, period, observed, limit_value, param_id, finding_zh, event_on, as_of_date from final
+select rule_id, township_code, person_id, period, observed, limit_value, observed_zh, limit_zh, param_id, finding_zh, event_on, as_of_date from final

@@ -11,7 +11,8 @@ against issue 16's limits: every township with findings reachable by links from 
 
 The section between REPORT_START and REPORT_END in bench/REPORT.md (after bench/run.py's analysis marker, so a
 re-run of the whole benchmark keeps it) is replaced; nothing else in the file changes. Generated data and
-warehouses are kept under --work and reused when their size matches (delete the folder to regenerate).
+warehouses are kept under --work and reused when their size matches (delete the folder to regenerate);
+`--from-results` writes the section again from the last run's measurements.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def render(results: list[dict], info: dict) -> str:
     ]
     for r in results:
         k = r["by_kind"]
-        counts = " / ".join(str(k.get(kind, 0)) for kind in ("nation", "province", "city", "county", "township", "cadre"))
+        counts = " / ".join(f"{k.get(kind, 0):,}" for kind in ("nation", "province", "city", "county", "township", "cadre"))
         lines.append(
             f"| {r['townships']:,} | {r['seconds']:.0f} | {r['cpu']:.0f} | {r['peak_mib']:,.0f} | {r['pages']:,} ({counts}) | "
             f"{r['largest_bytes'] / 1e6:.2f} MB ({r['largest_page']}) | {r['html_mib']:,.0f} | {r['pngs']} "
@@ -149,8 +150,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,40000")
     parser.add_argument("--work", type=Path, default=Path("/tmp/warehouse-bench-report"))
     parser.add_argument("--report", type=Path, default=PROJECT / "bench" / "REPORT.md")
+    parser.add_argument("--from-results", action="store_true",
+                        help="measure nothing: write the section again from --work's report_results.json")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    saved = args.work / "report_results.json"
+    if args.from_results:
+        recorded = json.loads(saved.read_text())
+        write_section(args.report, render(recorded["results"], recorded["machine"]))
+        print(f"written: {args.report}")
+        return
     results = []
     for n in (int(size) for size in args.sizes.split(",")):
         log = args.work / f"report_{n}.log"
@@ -168,7 +177,7 @@ def main() -> None:
         print(json.dumps(result, ensure_ascii=False), flush=True)
         results.append(result)
     info = machine() | {"date": time.strftime("%Y-%m-%d")}  # run.machine: cpu, cores, memory
-    (args.work / "report_results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    saved.write_text(json.dumps({"results": results, "machine": info}, ensure_ascii=False, indent=2))
     write_section(args.report, render(results, info))
     print(f"written: {args.report}")
 

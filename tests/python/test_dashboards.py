@@ -253,6 +253,29 @@ LOOK = """async () => {
                     error: chart.getAttribute('data-error') || (svg ? '' : chart.textContent.trim())};
         }),
         fonts: [...document.fonts].map(face => [face.family.replace(/"/g, ''), face.status]),
+        overlapping: [...document.querySelectorAll('.warehouse-chart g.role-axis-label')].flatMap(axis => {
+            // Each label as the rectangle it is drawn in (rotated labels too), compared by separating axes.
+            const corners = t => {
+                const b = t.getBBox(), m = t.getScreenCTM();
+                return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+                    .map(([x, y]) => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f]);
+            };
+            const apart = (p, q) => [p, q].some(poly => poly.some((point, i) => {
+                const next = poly[(i + 1) % 4], nx = next[1] - point[1], ny = point[0] - next[0];
+                const project = pts => pts.map(([x, y]) => x * nx + y * ny);
+                const a = project(p), b = project(q), gap = 1 * Math.hypot(nx, ny);
+                return Math.max(...a) - gap <= Math.min(...b) || Math.max(...b) - gap <= Math.min(...a);
+            }));
+            const labels = [...axis.querySelectorAll('text')].filter(t => t.textContent.trim() && t.getBBox().width > 0);
+            const boxes = labels.map(t => [t.textContent, corners(t)]);
+            const clashes = [];
+            for (let i = 0; i < boxes.length; i++) {
+                for (let j = i + 1; j < boxes.length; j++) {
+                    if (!apart(boxes[i][1], boxes[j][1])) { clashes.push(boxes[i][0] + ' / ' + boxes[j][0]); }
+                }
+            }
+            return clashes;
+        }),
     };
 }"""
 
@@ -264,34 +287,38 @@ def one_page_per_level(out: Path) -> list[str]:
     return chosen
 
 
+def look(browser, path: Path) -> dict:
+    """Open one page offline, let its charts draw, and read what it shows (LOOK), its errors and what it asked for
+    from outside (blocked)."""
+    page = browser.new_page()
+    errors, blocked = [], []
+
+    def route(request_route):
+        if request_route.request.url.startswith(("file:", "data:", "blob:", "about:")):
+            request_route.continue_()
+        else:
+            blocked.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text}"))
+    page.goto(path.as_uri(), wait_until="load")
+    try:
+        page.wait_for_function("() => [...document.querySelectorAll('.warehouse-chart')].every("
+                               "c => c.querySelector('svg') || c.textContent.trim() || c.getAttribute('data-error'))",
+                               timeout=60_000)
+    except Exception as error:
+        errors.append(f"charts not drawn: {error}")
+    seen = {**page.evaluate(LOOK), "errors": errors, "blocked": blocked}
+    page.close()
+    return seen
+
+
 @pytest.fixture(scope="module")
 def seen(browser, national) -> dict[str, dict]:
     out, _ = national
-    looked = {}
-    for name in one_page_per_level(out):
-        page = browser.new_page()
-        errors, blocked = [], []
-
-        def route(request_route, blocked=blocked):
-            if request_route.request.url.startswith(("file:", "data:", "blob:", "about:")):
-                request_route.continue_()
-            else:
-                blocked.append(request_route.request.url)
-                request_route.abort()
-
-        page.route("**/*", route)
-        page.on("pageerror", lambda error, errors=errors: errors.append(f"pageerror: {error}"))
-        page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(f"console: {m.text}"))
-        page.goto((out / name).as_uri(), wait_until="load")
-        try:
-            page.wait_for_function("() => [...document.querySelectorAll('.warehouse-chart')].every("
-                                   "c => c.querySelector('svg') || c.textContent.trim() || c.getAttribute('data-error'))",
-                                   timeout=60_000)
-        except Exception as error:
-            errors.append(f"charts not drawn: {error}")
-        looked[name] = {**page.evaluate(LOOK), "errors": errors, "blocked": blocked}
-        page.close()
-    return looked
+    return {name: look(browser, out / name) for name in one_page_per_level(out)}
 
 
 def test_no_page_of_any_level_raises_a_javascript_error_or_fetches_anything(seen):
@@ -305,6 +332,33 @@ def test_every_chart_of_every_level_draws(seen):
         assert s["charts"], f"{name} has no chart"
         for chart in s["charts"]:
             assert chart["width"] > 0 and chart["height"] > 0 and chart["marks"] > 0 and chart["error"] == "", (name, chart)
+
+
+def test_no_axis_labels_run_into_each_other_on_any_level(seen):
+    """Dates and names along an axis: each label clear of its neighbours (Vega drops or wraps what would not fit)."""
+    for name, s in seen.items():
+        assert s["overlapping"] == [], name
+
+
+def test_the_browser_checks_see_a_crowded_axis_and_a_chart_that_fails(browser, national):
+    """The checks above can fail: dates packed along a narrow axis with overlap allowed, and a broken spec."""
+    from warehouse.outputs import charts, pages
+
+    out, _ = national
+    crowded = charts.chart("crowded", "日期", "", {
+        "data": {"values": [{"on": f"2024-{month:02d}-01"} for month in range(1, 13)]}, "width": 120, "mark": "point",
+        "encoding": {"x": {"field": "on", "type": "temporal", "axis": {"format": "%Y-%m-%d", "labelOverlap": False,
+                                                                       "tickCount": 12}}}})
+    broken = charts.chart("broken", "坏图", "", {"mark": "no-such-mark"})
+    page = out / "crowded-check.html"
+    page.write_text(pages.page_html("检查", charts.chart_html(crowded.spec) + charts.chart_html(broken.spec)),
+                    encoding="utf-8")
+    try:
+        s = look(browser, page)
+    finally:
+        page.unlink()
+    assert s["overlapping"], "overlapping date labels are seen"
+    assert [c["error"] != "" for c in s["charts"]] == [False, True], "a chart that does not draw is seen"
 
 
 def test_chinese_on_every_level_is_drawn_with_the_embedded_font(seen, national):

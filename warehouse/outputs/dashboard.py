@@ -31,7 +31,7 @@ from warehouse.outputs.charts import (  # noqa: F401  (re-exported for the noteb
     values,
 )
 from warehouse.outputs.page_data import Data, level_of, load  # noqa: F401
-from warehouse.outputs.pages import PAGE_CSS
+from warehouse.outputs.pages import PARTS_CSS
 
 # ---------------------------------------------------------------------------------------------------------------
 # Labels and colours
@@ -66,7 +66,7 @@ class VegaBundle:
     def _repr_html_(self) -> str:
         import vl_convert
 
-        return f'<style>{PAGE_CSS}</style><script type="text/javascript">{vl_convert.javascript_bundle()}</script>'
+        return f'<style>{PARTS_CSS}</style><script type="text/javascript">{vl_convert.javascript_bundle()}</script>'
 
 
 class Html:

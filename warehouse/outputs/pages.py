@@ -27,12 +27,7 @@ NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
 ASSETS = "assets"
 """The folder beside the pages holding what every page shares: the Vega libraries and the styles with the font."""
 
-PAGE_CSS = f"""
-body {{ font-family: {FONT_STACK}; margin: 0; color: #222; background: #fff; line-height: 1.55; }}
-main.wh-page {{ max-width: 1280px; margin: 0 auto; padding: 20px 32px 64px; }}
-h1 {{ font-size: 26px; margin: 8px 0 4px; line-height: 1.3; }}
-h2 {{ font-size: 20px; margin: 36px 0 8px; padding-bottom: 4px; border-bottom: 1px solid #e5e5e5; }}
-a {{ color: #1f5f99; }}
+PARTS_CSS = f"""
 .wh-crumbs {{ font-size: 14px; color: #555; margin-bottom: 4px; }}
 .wh-figures {{ display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }}
 .wh-figure {{ border: 1px solid #ddd; border-radius: 6px; padding: 10px 14px; min-width: 140px; max-width: 280px;
@@ -67,9 +62,19 @@ table.wh-compact {{ width: auto; }}
 .warehouse-chart {{ margin: 8px 0 16px; overflow-x: auto; }}
 details summary {{ cursor: pointer; color: #1f5f99; }}
 #vg-tooltip-element {{ font-family: {FONT_STACK} !important; }}
+"""
+"""The styles of what the cells show (figures, tables, tags): on the pages, and in a notebook with the Vega bundle
+(dashboard.setup), where they touch nothing of JupyterLab's own."""
+
+PAGE_CSS = f"""
+body {{ font-family: {FONT_STACK}; margin: 0; color: #222; background: #fff; line-height: 1.55; }}
+main.wh-page {{ max-width: 1280px; margin: 0 auto; padding: 20px 32px 64px; }}
+h1 {{ font-size: 26px; margin: 8px 0 4px; line-height: 1.3; }}
+h2 {{ font-size: 20px; margin: 36px 0 8px; padding-bottom: 4px; border-bottom: 1px solid #e5e5e5; }}
+a {{ color: #1f5f99; }}
 footer {{ margin-top: 48px; font-size: 12px; color: #777; }}
 """
-"""The pages' styles (a notebook shows them too, with the Vega bundle: dashboard.setup)."""
+"""The page's own styles (a report page, not a notebook)."""
 
 
 class NotebookError(RuntimeError):
@@ -187,7 +192,7 @@ def write_assets(out_dir: Path, font_css: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     script, styles = folder / "vega.js", folder / "report.css"
     script.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
-    styles.write_text(font_css + "\n" + PAGE_CSS, encoding="utf-8")
+    styles.write_text(font_css + "\n" + PAGE_CSS + PARTS_CSS, encoding="utf-8")
     return [script, styles]
 
 

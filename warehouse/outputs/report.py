@@ -243,11 +243,11 @@ def _png_list(pngs: list[Path]) -> str:
 def report(out_dir: Path, *, scope: str | None = None, townships: list[str] | None = None,
            persons: list[str] | None = None, png: str = "summary", progress=print) -> ReportResult:
     started = time.monotonic()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    data_dir = (out_dir / "data").resolve()
     frames = page_data.read_warehouse(people=persons or [])  # the only time the warehouse file is open, briefly
     data = page_data.Data(frames)
     planned = plan(data, scope, townships, persons, png)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = (out_dir / "data").resolve()
     data.links = {(page.kind, page.key): page.file for page in planned}
     page_data.write_data(frames, data_dir)
     page_data.keep_in_memory(data_dir, data)
@@ -257,7 +257,7 @@ def report(out_dir: Path, *, scope: str | None = None, townships: list[str] | No
         f"{LEVEL_NAMES[level]} {count}" for level, count in _count_levels(planned).items()))
     footer = (f"核查基准日 {result.as_of} · 由 warehouse report 生成 · 页面数据见 data/（可在 JupyterLab 中用 notebooks/ "
               "打开同一页面）")
-    characters: set[str] = set(pages.PAGE_CSS)
+    characters: set[str] = set(pages.PAGE_CSS + pages.PARTS_CSS)
     charts: list[tuple[Path, dict]] = []
     try:
         # The scope's own page last: it lists every PNG.

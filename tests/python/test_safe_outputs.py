@@ -25,7 +25,7 @@ import pytest
 from conftest import DEMO_AS_OF, warehouse_cli
 
 from warehouse.inputs.write import write_inputs
-from warehouse.outputs import dashboard, report
+from warehouse.outputs import charts, report
 from warehouse.core.safe_cells import FORMULA_STARTS, is_formula_text, neutralised
 from warehouse.synthetic.demo import build_demo
 
@@ -141,7 +141,7 @@ def test_every_csv_the_package_writes_goes_through_the_guard():
 
 def test_json_in_a_script_element_can_neither_close_it_nor_break_a_line():
     value = {"name": '</script><script>alert(1)</script><!-- & \u2028\u2029 "'}
-    text = dashboard.script_json(value)
+    text = charts.script_json(value)
     assert not re.search("[<>&\u2028\u2029]", text)
     assert json.loads(text) == value
 

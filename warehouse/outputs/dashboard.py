@@ -11,26 +11,14 @@ dbt models (page_data); this module only selects a page's rows, names them and d
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 
 import polars as pl
 
 from warehouse.inputs.contract import END_REASONS, ORG_LEVELS, STAFF_CATEGORIES, TOWNSHIP_TYPES, UNIT_KINDS
-from warehouse.outputs import page_data
-from warehouse.outputs.charts import (  # noqa: F401  (re-exported for the notebooks and tests)
-    CHART_CLASS,
-    FONT,
-    VEGALITE_MIMETYPE,
-    Chart,
-    chart,
-    chart_html,
-    colour,
-    field,
-    script_json,
-    tooltips,
-    values,
-)
-from warehouse.outputs.page_data import Data, level_of, load  # noqa: F401
+from warehouse.outputs.charts import Chart, chart, colour, field, tooltips, values
+from warehouse.outputs.page_data import Data, level_of, load  # noqa: F401  (the notebooks call d.load)
 from warehouse.outputs.pages import PARTS_CSS
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -707,9 +695,20 @@ def _appraisal_years(data: Data, area: str | None) -> Chart | Html:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+_TAGS = re.compile(r"<[^>]+>")
+SHORT_CELL = 16
+"""A cell with no more characters than this is never wrapped (a date, a name, an id), so that a long sentence
+beside it cannot squeeze it into a column one character wide."""
+
+
+def _cell(content: str) -> str:
+    shown = html.unescape(_TAGS.sub("", content))
+    return f'<td class="wh-nowrap">{content}</td>' if len(shown) <= SHORT_CELL and "<br>" not in content else f"<td>{content}</td>"
+
+
 def _table(head: list[str], rows: list[list[str]], css: str = "") -> str:
     header = "".join(f"<th>{h}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
     return f'<div class="wh-scroll"><table class="wh-table {css}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>'
 
 

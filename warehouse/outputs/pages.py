@@ -41,6 +41,7 @@ table.wh-table {{ border-collapse: collapse; font-size: 13px; width: 100%; }}
   overflow-wrap: anywhere; }}
 .wh-table th {{ background: #f4f6f7; white-space: nowrap; }}
 table.wh-compact {{ width: auto; }}
+.wh-table td.wh-nowrap {{ white-space: nowrap; }}
 .wh-findings td:nth-child(1) {{ min-width: 7em; }}
 .wh-findings td:nth-child(2) {{ min-width: 4.5em; }}
 .wh-findings td:nth-child(3) {{ min-width: 7em; }}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
@@ -196,6 +197,17 @@ def _ancestors(prefix: str) -> list[str]:
     return [p for p in ("", prefix[:2], prefix[:4], prefix[:6]) if len(p) < len(prefix)]
 
 
+
+def judged_with(data: Data) -> str:
+    """The rulebook the build judged with, as a reader needs it to trust the numbers: the version recorded by the
+    build and, when an office's own rulebook was added, that file's name (never its folder)."""
+    info = data.run_info.row(0, named=True)
+    version = _text(info.get("rulebook_version") or "")
+    if info.get("rulebook_file"):
+        return f"规则库版本 {version}（内置规则库＋本地规则库 {_text(Path(info['rulebook_file']).name)}）"
+    return f"规则库版本 {version}（内置规则库）"
+
+
 def crumbs(data: Data, prefix: str | None, *, person: str | None = None) -> str:
     """The way up from a page to the top of the report: 全国 › 江西省（36） › …, linked where pages exist (only
     in a report)."""
@@ -250,7 +262,7 @@ def overview(data: Data, area: str | None) -> Html:
     return Html(
         crumbs(data, area)
         + f"<h1>乡镇机构编制合规概览 · {_text(label(data, row))}</h1>\n"
-        + f"<p>核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>。{unnamed}</p>\n"
+        + f"<p>核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>；{judged_with(data)}。{unnamed}</p>\n"
         + _figures(*cards)
         + (f"<p>违规最多的规则：{worst}。</p>" if worst else "<p>未发现违规。</p>")
     )
@@ -854,7 +866,7 @@ def township_overview(data: Data, township_code: str) -> Html:
         crumbs(data, township_code)
         + f"<h1>{_text(row['township_name'])}（{_text(township_code)}）</h1>\n"
         + f"<p>类型：{_text(kind)}{'，' + flags if flags else ''}；所属{_text(label(data, county))}；核查基准日 "
-        f"<strong>{data.as_of:%Y-%m-%d}</strong>。</p>\n"
+        f"<strong>{data.as_of:%Y-%m-%d}</strong>；{judged_with(data)}。</p>\n"
         + _figures(*cards)
         + f"<p>在用机构：综合性办公室 {row['offices']} 个、综合性岗位 {row['posts']} 个、行政所 {row['institutes']} 个、"
         f"事业站所 {row['stations']} 个、便民服务中心 {row['centers']} 个、派驻机构 {row['dispatched']} 个。"
@@ -1063,7 +1075,7 @@ def person_overview(data: Data, person_id: str) -> Html:
     row = person(data, person_id)
     recruit = data.rows("recruits", "person_id", person_id)
     category = STAFF_CATEGORIES.get(row["staff_category"], row["staff_category"] or "")
-    facts = f"{_text(category)}；核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>。"
+    facts = f"{_text(category)}；核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>；{judged_with(data)}。"
     if row["recruited_on"] is not None:
         facts += f"录用日期 {row['recruited_on']:%Y-%m-%d}。"
     anniversaries = [

@@ -31,7 +31,7 @@ WANTED_PEOPLE = (
 """The people whose careers are read: those a finding names, and those a page is asked for."""
 
 TABLES: dict[str, str] = {
-    "run_info": "select as_of, built_at from marts.run_info",
+    "run_info": "select as_of, built_at, rulebook_version, rulebook_file from marts.run_info",
     "rules": "select rule_id, severity, rule_kind, title_zh from rulebook.rulebook_rules",
     "levels": "select * from dashboards.dash_levels order by level_rank",
     "divisions": "select * from dashboards.dash_divisions",
@@ -140,10 +140,12 @@ def read_warehouse(path: Path | None = None, *, people: list[str] | tuple[str, .
                    version: str | None = None) -> dict[str, pl.DataFrame]:
     """Every table of TABLES in one read-only connection, closed before returning; only the marts of one complete
     build (a build never writes this file in place, so a notebook never waits for one). people: person ids whose
-    careers are read besides those the findings name."""
-    version = version or rulebook_version()
+    careers are read besides those the findings name. version: the rulebook whose snapshots the history tables
+    hold; by default the one the build judged with (marts.run_info), which differs from the shipped seeds' when
+    the build read an office's own rulebook."""
     with connect(path, read_only=True) as con:
         check_built(con)
+        version = version or built_version(con)
         con.register("named_people", pl.DataFrame({"person_id": list(people)}, schema={"person_id": pl.String}))
         try:
             return {
@@ -156,6 +158,12 @@ def read_warehouse(path: Path | None = None, *, people: list[str] | tuple[str, .
                 f"The warehouse lacks the dashboards' tables ({error}): it was built by an earlier version. Run "
                 "`warehouse build`.",
             ) from None
+
+
+def built_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The rulebook version the build recorded; the shipped one's for a build that recorded none."""
+    recorded = con.sql("select rulebook_version from marts.run_info").fetchall()
+    return (recorded[0][0] if recorded else None) or rulebook_version()
 
 
 def write_data(frames: dict[str, pl.DataFrame], data_dir: Path) -> list[Path]:

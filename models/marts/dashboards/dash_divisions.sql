@@ -13,7 +13,7 @@ levels as (select * from {{ ref('dash_levels') }}),
 
 division_names as (select * from {{ ref('division_names') }}),
 
-rulebook_parameters as (select * from {{ ref('rulebook_parameters') }}),
+rulebook_parameters as (select * from {{ ref('int_rulebook_parameters_merged') }}),
 
 coverage as (
     select

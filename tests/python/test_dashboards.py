@@ -276,6 +276,15 @@ LOOK = """async () => {
             }
             return clashes;
         }),
+        repeated: [...document.querySelectorAll('.warehouse-chart g.role-axis')]
+            .filter(axis => (axis.getAttribute('aria-label') || '').includes('linear scale'))
+            .flatMap(axis => {
+                // A count axis labelled 0 1 1 2 2: fractional ticks printed as whole numbers.
+                const labels = [...axis.querySelectorAll('g.role-axis-label text')].map(t => t.textContent.trim())
+                    .filter(text => text);
+                return labels.filter((text, i) => labels.indexOf(text) !== i)
+                    .map(text => (axis.getAttribute('aria-label') || '') + ': ' + text);
+            }),
     };
 }"""
 
@@ -338,6 +347,40 @@ def test_no_axis_labels_run_into_each_other_on_any_level(seen):
     """Dates and names along an axis: each label clear of its neighbours (Vega drops or wraps what would not fit)."""
     for name, s in seen.items():
         assert s["overlapping"] == [], name
+
+
+def test_no_count_axis_repeats_a_label_on_any_level(seen):
+    for name, s in seen.items():
+        assert s["repeated"] == [], name
+
+
+def count_axis_chart(name: str, axis: dict):
+    """Two bars of 1 and 2 stacked on a short axis: Vega ticks it at halves."""
+    from warehouse.outputs import charts
+
+    return charts.chart(name, "条数", "", {
+        "data": {"values": [{"n": 1, "k": "a"}, {"n": 2, "k": "b"}]}, "height": 120, "mark": "bar",
+        "encoding": {"x": {"field": "k", "type": "nominal"},
+                     "y": {"field": "n", "type": "quantitative", "stack": "zero", "axis": axis}}})
+
+
+def test_a_count_axis_is_labelled_at_whole_numbers_only(browser, national):
+    """The check above can fail (a count axis formatted "d" alone reads 0 1 1 2 2), and WHOLE_NUMBERS passes it."""
+    from warehouse.outputs import charts, pages
+
+    out, _ = national
+    repeated = {}
+    for name, axis in (("plain", {"format": "d"}), ("whole", charts.WHOLE_NUMBERS)):
+        page = out / f"count-axis-{name}.html"
+        page.write_text(pages.page_html("检查", charts.chart_html(count_axis_chart(name, axis).spec)), encoding="utf-8")
+        try:
+            s = look(browser, page)
+        finally:
+            page.unlink()
+        assert s["errors"] == [] and s["charts"][0]["marks"] > 0, name
+        repeated[name] = s["repeated"]
+    assert repeated["plain"], "a count axis that repeats its labels is seen"
+    assert repeated["whole"] == []
 
 
 def test_the_browser_checks_see_a_crowded_axis_and_a_chart_that_fails(browser, national):

@@ -48,6 +48,11 @@ class Chart:
         return {"text/html": chart_html(self.spec), VEGALITE_MIMETYPE: self.spec, "text/plain": f"<图表 {self.name}>"}
 
 
+WHOLE_NUMBERS = {"format": "d", "tickMinStep": 1, "labelExpr": "datum.value == floor(datum.value) ? datum.label : ''"}
+"""An axis of counts labelled at whole numbers only: tickMinStep alone is not always kept (small multiples, a
+short stacked axis), and "d" then prints 0.5 and 1.5 as 1 and 2, so a reader would see 0 1 1 2 2."""
+
+
 def chart(name: str, title: str, subtitle: str | list[str], body: dict) -> Chart:
     """A whole chart: the body (mark, encoding, layers, concatenations …) with its name, title and the shared
     font and sizes. A subtitle given as a list is drawn one line per item, so a long one never runs past the

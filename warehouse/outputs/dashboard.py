@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from warehouse.inputs.contract import END_REASONS, ORG_LEVELS, STAFF_CATEGORIES, TOWNSHIP_TYPES, UNIT_KINDS
-from warehouse.outputs.charts import Chart, chart, colour, field, tooltips, values
+from warehouse.outputs.charts import WHOLE_NUMBERS, Chart, chart, colour, field, tooltips, values
 from warehouse.outputs.page_data import Data, level_of, load  # noqa: F401  (the notebooks call d.load)
 from warehouse.outputs.pages import PARTS_CSS
 
@@ -149,10 +149,6 @@ def level_zh(data: Data, level: str) -> str:
 def unit_word(data: Data, level: str | None) -> str:
     """What a unit of a level is called in a sentence: 乡镇, or 县级单位 …"""
     return "乡镇" if level == "township" else f"{level_zh(data, level)}单位"
-
-
-_WHOLE_NUMBERS = {"format": "d", "tickMinStep": 1, "labelExpr": "datum.value == floor(datum.value) ? datum.label : ''"}
-"""An axis of counts labelled at whole numbers only (small multiples ignore tickMinStep)."""
 
 
 def child_level(data: Data, level: str) -> str | None:
@@ -299,7 +295,7 @@ def rule_bars(data: Data, area: str | None) -> Chart:
     row = division(data, area)
     encoding = {
         "y": field("title_zh", "nominal", None, sort=frame["title_zh"].to_list()),
-        "x": field("findings", "quantitative", "违规条数", axis={"tickMinStep": 1, "format": "d"}),
+        "x": field("findings", "quantitative", "违规条数", axis=WHOLE_NUMBERS),
     }
     tips = tooltips(("title_zh", "nominal", "规则"), ("rule_id", "nominal", "规则编号"), ("severity_zh", "nominal", "严重程度"),
                     ("findings", "quantitative", "违规条数"), ("townships_failed", "quantitative", "违规乡镇"),
@@ -346,7 +342,7 @@ def units_below(data: Data, area: str | None, top: int = TOP_UNITS) -> Chart | H
         "mark": {"type": "bar"},
         "encoding": {
             "y": y,
-            "x": field("count", "quantitative", "违规条数", stack="zero", axis={"tickMinStep": 1, "format": "d"}),
+            "x": field("count", "quantitative", "违规条数", stack="zero", axis=WHOLE_NUMBERS),
             "color": severity_colour(),
             "tooltip": tooltips(("label", "nominal", below), ("severity_zh", "nominal", "严重程度"),
                                 ("count", "quantitative", "条数"), ("findings", "quantitative", "合计")),
@@ -366,7 +362,7 @@ def units_below(data: Data, area: str | None, top: int = TOP_UNITS) -> Chart | H
             "mark": {"type": "bar"},
             "encoding": {
                 "y": {**y, "axis": None},
-                "x": field("count", "quantitative", "乡镇数", stack="zero", axis={"tickMinStep": 1, "format": "d"}),
+                "x": field("count", "quantitative", "乡镇数", stack="zero", axis=WHOLE_NUMBERS),
                 "color": colour("state", "乡镇", TOWNSHIP_STATES),
                 "tooltip": tooltips(("label", "nominal", below), ("state", "nominal", "乡镇"),
                                     ("count", "quantitative", "个数"), ("townships", "quantitative", "乡镇合计")),
@@ -468,7 +464,7 @@ def rule_leaders(data: Data, area: str | None, top: int = LEADERS) -> Chart | Ht
             "mark": {"type": "bar"},
             "encoding": {
                 "y": field("label", "nominal", None, sort="-x", axis={"labelLimit": 160}),
-                "x": field("findings", "quantitative", "违规条数", axis=_WHOLE_NUMBERS),
+                "x": field("findings", "quantitative", "违规条数", axis=WHOLE_NUMBERS),
                 "color": {**severity_colour(), "legend": None},
                 "tooltip": tooltips(("title_zh", "nominal", "规则"), ("label", "nominal", below),
                                     ("findings", "quantitative", "违规条数"), ("townships_failed", "quantitative", "违规乡镇")),
@@ -541,7 +537,7 @@ def _limit_panel(frame: pl.DataFrame, order: list[str], *, low: str, high: str, 
             {"mark": {"type": "point", "filled": True, "size": 110, "shape": "diamond"},
              "encoding": {
                  "x": x,
-                 "y": field(value, "quantitative", title, axis={"tickMinStep": 1, "format": "d"}, scale={"zero": True}),
+                 "y": field(value, "quantitative", title, axis=WHOLE_NUMBERS, scale={"zero": True}),
                  "color": {**status_colour(set(frame[status].drop_nulls())), "field": status},
                  "tooltip": tooltips(("township_name", "nominal", "乡镇"), (value, "quantitative", title),
                                      (band, "nominal", "规定范围"), (status, "nominal", "状态")) + extra,
@@ -597,7 +593,7 @@ def _unit_count_histogram(data: Data, area: str | None) -> Chart | Html:
             "mark": {"type": "bar"},
             "encoding": {
                 "x": field("units", "ordinal", f"{title}（个）", axis={"labelAngle": 0}),
-                "y": field("townships", "quantitative", "乡镇数", stack="zero", axis={"tickMinStep": 1, "format": "d"}),
+                "y": field("townships", "quantitative", "乡镇数", stack="zero", axis=WHOLE_NUMBERS),
                 "color": status_colour(set(frame["status_zh"])),
                 "tooltip": tooltips(("measure_zh", "nominal", "机构"), ("units", "ordinal", "个数"),
                                     ("status_zh", "nominal", "状态"), ("townships", "quantitative", "乡镇数")),
@@ -693,7 +689,7 @@ def _appraisal_years(data: Data, area: str | None) -> Chart | Html:
         "mark": {"type": "bar"},
         "encoding": {
             "x": field("appraisal_year", "ordinal", "考核年度", axis={"labelAngle": 0}),
-            "y": field("townships", "quantitative", "乡镇数", stack="zero", axis={"tickMinStep": 1, "format": "d"}),
+            "y": field("townships", "quantitative", "乡镇数", stack="zero", axis=WHOLE_NUMBERS),
             "color": colour("finding", "结论", {"超过上限（已记违规）": "#c0392b", "未记违规": "#bdc3c7"}),
             "tooltip": tooltips(("appraisal_year", "ordinal", "年度"), ("finding", "nominal", "结论"),
                                 ("townships", "quantitative", "乡镇数"), ("townships_graded", "quantitative", "定等次的乡镇"),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from warehouse.outputs.charts import Chart, chart, field, tooltips, values
+from warehouse.outputs.charts import WHOLE_NUMBERS, Chart, chart, field, tooltips, values
 from warehouse.outputs.dashboard import (
     SEVERITIES,
     Data,
@@ -120,7 +120,7 @@ def severity_trend(data: Data, area: str | None = None) -> Chart | Html:
         "mark": mark,
         "encoding": {
             "x": x,
-            "y": field("violations", "quantitative", "违规条数", stack="zero", axis={"tickMinStep": 1, "format": "d"}),
+            "y": field("violations", "quantitative", "违规条数", stack="zero", axis=WHOLE_NUMBERS),
             "color": severity_colour(),
             "tooltip": [{"field": "snapshot_date", "type": "temporal", "title": "快照日期", "format": "%Y-%m-%d"},
                         *tooltips(("severity_zh", "nominal", "严重程度"), ("violations", "quantitative", "违规条数"))],
@@ -160,7 +160,7 @@ def rule_trend(data: Data, area: str | None = None) -> Chart | Html:
         "mark": {"type": "line", "point": {"size": 14}, "interpolate": "step-after"},
         "encoding": {
             "x": field("snapshot_date", "temporal", "快照日期", axis={"format": "%Y-%m"}),
-            "y": field("violations", "quantitative", "违规条数", axis={"tickMinStep": 1, "format": "d"}),
+            "y": field("violations", "quantitative", "违规条数", axis=WHOLE_NUMBERS),
             "color": field("title_zh", "nominal", "规则", sort=order, scale={"scheme": "tableau20"}),
             "opacity": {"condition": {"param": "rule", "value": 1.0}, "value": 0.15},
             "tooltip": [{"field": "snapshot_date", "type": "temporal", "title": "快照日期", "format": "%Y-%m-%d"},

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +99,27 @@ def generated(tmp_path_factory):
 def generated_run(generated, tmp_path_factory) -> Run:
     """`warehouse run` on the generated data set at its as-of date."""
     return run_warehouse(generated.out_dir, tmp_path_factory.mktemp("generated_run"), as_of=generated.as_of.isoformat())
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's chromium, which bin/test installs; playwright drives it and never downloads a browser of its own."""
+
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session (skipped where there is none)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} 不存在，浏览器测试跳过（./bin/test 以 root 运行时会安装）/ no {CHROMIUM}, so no "
+                    "browser test: ./bin/test installs it when run as root with apt-get")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
+    with sync_api.sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), args=list(CHROMIUM_FLAGS), headless=True
+        )
+        yield context
+        context.close()

@@ -142,16 +142,20 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from warehouse.outputs.report import ReportInputError, report
+    from warehouse.outputs.report import LEVEL_NAMES, ReportInputError, report
 
     say = console().line
-    say("执行笔记本 / running the notebooks …")
+    say("生成报告页面 / writing the report pages …")
     try:
-        result = report(args.out, county=args.county, townships=args.township, persons=args.person, progress=say)
+        result = report(args.out, scope=args.province or args.city or args.county, townships=args.township,
+                        persons=args.person, png=args.png, progress=say)
     except ReportInputError as error:
         raise UsageError(str(error)) from error
+    levels = "，".join(f"{LEVEL_NAMES[level]} {count}" for level, count in result.by_level.items())
     say(f"报告 / report ({result.seconds:.1f} s), 核查基准日 / as of {result.as_of}:")
-    say(f"  HTML {len(result.pages)} 页 / pages, PNG {len(result.pngs)} 张 / charts, 字体 / font {result.font}")
+    say(f"  HTML {len(result.pages)} 页 / pages（{levels}），最大 / largest {result.largest[0] / 1e6:.2f} MB "
+        f"({result.largest[1]})")
+    say(f"  PNG {len(result.pngs)} 张 / charts, 字体 / font {result.font}")
     say(f"  打开 / open {(result.out_dir / 'index.html').resolve()}")
 
 
@@ -270,15 +274,23 @@ def add_generate(commands) -> argparse.ArgumentParser:
 
 def add_report(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser(
-        "report", help="执行笔记本，写出 HTML 报告和图表 PNG / run the notebooks, write HTML pages and chart PNGs"
+        "report", help="写出各级 HTML 报告页面和图表 PNG / write the HTML pages, nation to person, and chart PNGs"
     )
     parser.add_argument("--out", type=Path, required=True, help="输出文件夹 / output folder")
-    parser.add_argument("--county", help="县级代码或市级前缀（默认全部）/ county code or city prefix (default: all)")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--province", help="省级代码（2 位；默认全部）/ province code (2 digits; default: all)")
+    scope.add_argument("--city", help="市级代码（4 位）/ city code (4 digits)")
+    scope.add_argument("--county", help="县级代码（6 位）/ county code (6 digits)")
     parser.add_argument(
-        "--township", action="append", help="乡镇代码，可重复（默认违规最多的）/ township code, repeatable (default: the worst)"
+        "--township", action="append", help="另加此乡镇的页面，可重复 / also a page for this township, repeatable"
     )
     parser.add_argument(
-        "--person", action="append", help="人员编号，可重复（默认违规最多的）/ person id, repeatable (default: most findings)"
+        "--person", action="append", help="另加此人员的页面，可重复 / also a page for this person, repeatable"
+    )
+    parser.add_argument(
+        "--png", choices=("summary", "all", "none"), default="summary",
+        help="画 PNG 的页面：summary 本级及下一级和指定的页面（默认），all 全部，none 不画 / which pages get chart "
+        "PNGs: summary (the scope's page, the level below and pages asked for; default), all, none",
     )
     return parser
 

@@ -335,20 +335,58 @@ def test_township_trend_counts_the_findings_standing_on_each_snapshot(backfill):
         assert standing == int(row["violations"]) == counted.get((row["snapshot_date"], row["township_code"]), 0)
 
 
-def test_trend_charts_draw_from_the_written_history(backfill):
-    from warehouse.outputs import trend
+JIANGSU_ONLY = {"ORG_DEVELOPED_TOWN_BODIES", "STAFF_OVER_LEADER_QUOTA"}
 
-    history = trend.load(backfill.history_dir)
-    by_rule = trend.violations_by_rule(history)
-    assert by_rule["snapshot_date"].n_unique() == 120
-    last = by_rule.filter(by_rule["snapshot_date"] == date(2026, 6, 30))
+
+def test_the_trend_of_a_page_counts_its_own_scope_only(backfill):
+    """Issue 16: a county's trend holds its own townships and rules, never a Jiangsu town's."""
+    from warehouse.outputs import page_data, trend
+
+    data = page_data.Data(page_data.read_warehouse(backfill.db))
+    everything = trend.rule_trend_data(data, None)
+    assert everything["snapshot_date"].n_unique() == 120
+    last = everything.filter(everything["snapshot_date"] == date(2026, 6, 30))
     assert int(last["violations"].sum()) == len(read_csv(DEMO_DIR / "expected_violations.csv"))
-    oldest = trend.oldest_open_findings(history, limit=5)
-    assert oldest.height == 5 and oldest["first_seen_on"].is_sorted()
-    for chart in (trend.violations_by_rule_chart(history), trend.oldest_open_chart(history),
-                  trend.severity_trend_chart(history)):
+    county = trend.rule_trend_data(data, "360799")
+    assert set(county["rule_id"]) & JIANGSU_ONLY == set() and set(everything["rule_id"]) & JIANGSU_ONLY
+    in_county = [row for row in read_csv(DEMO_DIR / "expected_violations.csv") if row["township_code"].startswith("360799")]
+    assert int(county.filter(county["snapshot_date"] == date(2026, 6, 30))["violations"].sum()) == len(in_county)
+    severities = trend.severity_trend_data(data, "360799")
+    assert int(severities.filter(severities["snapshot_date"] == date(2026, 6, 30))["violations"].sum()) == len(in_county)
+    for chart in (trend.rule_trend(data, "360799"), trend.severity_trend(data, "360799")):
         spec = chart.to_dict()
-        assert spec["title"]["text"] and spec["encoding"]["x"]["title"]
+        assert spec["title"]["text"] and spec["encoding"]["x"]["title"] and "360799" in spec["title"]["subtitle"][0]
+
+
+def test_ages_that_start_at_the_first_snapshot_say_at_least(backfill):
+    from warehouse.outputs import page_data, trend
+
+    data = page_data.Data(page_data.read_warehouse(backfill.db))
+    oldest = trend.oldest_open_findings(data, "360799", limit=30)
+    assert oldest.height and all(code.startswith("360799") for code in oldest["township_code"])
+    assert oldest["days_open"].is_sorted(descending=True)
+    for row in oldest.iter_rows(named=True):
+        starts_the_history = row["first_seen_on"] == date(2016, 7, 31)
+        assert row["age_zh"] == (f"至少 {row['days_open']} 天" if starts_the_history else f"{row['days_open']} 天")
+    assert any(not at_least for at_least in oldest["is_age_at_least"]), "a finding first seen later has its age"
+    table = trend.oldest_open(data, "360799").data
+    assert "至少" in table and "首次快照为 2016-07-31" in table
+
+
+def test_what_changed_since_the_previous_snapshot_is_listed_for_the_scope(story):
+    """STORY: 石门镇's office finding is new, open, then resolved on 2026-06-30."""
+    from warehouse.outputs import page_data, trend
+
+    data = page_data.Data(page_data.read_warehouse(story.db))
+    changes = data.within("changes", "360799")
+    resolved = changes.filter((changes["rule_id"] == "ORG_OFFICE_COUNT") & (changes["township_code"] == SHIMEN))
+    assert resolved["status"].to_list() == ["resolved"]
+    assert str(resolved["previous_snapshot_on"][0]) == STORY[1]
+    table = trend.changes_table(data, "360799").data
+    assert f"{STORY[2]} 的快照与上一次（{STORY[1]}）相比" in table and "已整改" in table
+    assert table.count("<tr>") == changes.height + 1 and "湖塘镇" not in table and "新桥镇" not in table
+    township = trend.changes_table(data, SHIMEN).data
+    assert "已整改" in township and "320599" not in township
 
 
 # ------------------------------------------------------------------------------------------- interrupted
@@ -452,10 +490,12 @@ def test_another_rulebook_version_of_the_same_date_is_kept_beside_it(story, tmp_
 
 
 def test_the_dashboard_report_draws_the_trend_and_the_oldest_open_findings(backfill):
-    """Issue 6 item 5: with snapshots in the warehouse, `warehouse report` draws the trend charts."""
+    """Issue 6 item 5 and issue 16: with snapshots in the warehouse, `warehouse report` draws the trend of each
+    page's scope."""
     out = backfill.root / "report"
-    result = warehouse_cli("report", "--out", str(out), root=backfill.root)
+    result = warehouse_cli("report", "--out", str(out), "--county", "360799", root=backfill.root)
     assert result.returncode == 0, result.stderr[-2000:]
-    charts = {path.name.split("-", 2)[-1] for path in (out / "png").glob("dashboard-*.png")}
-    assert {"violations_by_rule_over_snapshots.png", "oldest_open_findings.png"} <= charts
-    assert "合规趋势" in (out / "dashboard.html").read_text(encoding="utf-8")
+    charts = {path.name.split("-", 2)[-1] for path in (out / "png").glob("index-*.png")}
+    assert {"severity_trend.png", "rule_trend.png"} <= charts
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "合规趋势" in page and "至少" in page and "与上一次（2026-05-31）相比" in page

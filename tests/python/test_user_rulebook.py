@@ -538,3 +538,17 @@ def test_the_gx_line_reads_the_rulebook_the_build_judged_with(county, monkeypatc
     county_rows_read = parameters.filter(parameters["jurisdiction_prefix"] == COUNTY)
     assert sorted(county_rows_read["parameter"].to_list()) == sorted(name for _, name, *_ in COUNTY_PARAMETERS)
     assert set(county_rows_read["origin"].to_list()) == {"user"}
+
+
+def test_a_report_after_a_build_with_the_county_rulebook_shows_that_builds_version_and_snapshots(county,
+                                                                                              county_history):
+    """The county's snapshots were taken with its own rulebook, so they carry its version, not the shipped seeds':
+    the report must read the version the build recorded, or every page would say there is no history."""
+    manifest = json.loads((county.out / "run_manifest.json").read_text(encoding="utf-8"))
+    out = county.db.parent / "report"
+    warehouse_cli("report", "--out", str(out), "--county", COUNTY, "--png", "none", root=county.db.parent, check=True)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"规则库版本 {manifest['rulebook_version']}" in index
+    assert "qinglan.csv" in index and str(county.out.parent) not in index
+    assert "尚无快照" not in index
+    assert f"{DEMO_AS_OF} 的快照与上一次" in index

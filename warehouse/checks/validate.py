@@ -36,6 +36,7 @@ from warehouse.checks.expectations import (
     tallies_frame,
 )
 from warehouse.core.console import console
+from warehouse.core.fonts import FONT_STACK, font_face_css
 from warehouse.core.paths import warehouse_path
 from warehouse.engine.db import check_built, connect
 
@@ -395,18 +396,22 @@ def write_report(result: ValidationResult, out_dir: Path) -> Path:
         "".join(f"<li>{escape(d.message())}</li>" for d in result.disagreements)
         or f"<li>GX 与 dbt 对 {len(CROSS_CHECKED_RULES)} 条共同规则的结论一致 / GX and dbt agree</li>"
     )
-    page = f"""<!doctype html>
-<html lang="zh"><head><meta charset="utf-8"><title>数据校验 / Validation {result.as_of}</title>
-<style>body{{font-family:sans-serif;margin:2em}} td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}
-table{{border-collapse:collapse}}</style></head><body>
-<h1>Great Expectations 校验 / validation, as of {result.as_of}</h1>
+    body = f"""<h1>Great Expectations 校验 / validation, as of {result.as_of}</h1>
 <table><tr><th>suite</th><th>期望 / expectations</th><th>通过 / passed</th><th>未通过 / failed</th>
 <th>Data Docs</th></tr>
 {chr(10).join(rows)}
 </table>
 <h2>交叉核对 / cross-check ({", ".join(CROSS_CHECKED_RULES)})</h2><ul>{agreement}</ul>
 <p><a href="data_docs/index.html">Data Docs</a></p>
-</body></html>
+"""
+    title = f"数据校验 / Validation {result.as_of}"
+    # The font the report pages embed, cut to this page's characters: Chinese shows where no CJK font is installed.
+    page = f"""<!doctype html>
+<html lang="zh"><head><meta charset="utf-8"><title>{title}</title>
+<style>{font_face_css(title + body)}
+body{{font-family:{FONT_STACK};margin:2em}} td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}
+table{{border-collapse:collapse}}</style></head><body>
+{body}</body></html>
 """
     (out_dir / "index.html").write_text(page, encoding="utf-8")
     return out_dir / "index.html"

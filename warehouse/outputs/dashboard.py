@@ -1,132 +1,76 @@
-"""Data and charts for the inspection teams' notebooks (notebooks/*.ipynb).
+"""The dashboards' charts and tables, one function per notebook cell (notebooks/*.ipynb).
 
-The notebooks stay thin: each cell calls one function here. Data comes either from Parquet files written by
-`warehouse report` (`data_dir`), or from one short read of the warehouse that closes the file before returning,
-so an open notebook never holds the DuckDB file while `warehouse build` runs. Nothing here judges a rule: the
-findings, statuses and parameters in force come from the dbt models; this module only selects, joins for names
-and draws.
+The notebooks stay thin: each cell calls one function here with the page's parameters. One notebook draws every
+level above a township — the nation, a province, a city, a county (`dashboard.ipynb`, parameter `area_code`) —
+each chart aggregated to the level below it (a province charts its cities: never one bar per township above a
+county); `township.ipynb` and `cadre.ipynb` draw one township and one person. Nothing here judges a rule or
+aggregates rows into figures: the findings, their sentences and evidence, the statuses and every count come from
+dbt models (page_data); this module only selects a page's rows, names them and draws.
 """
 
 from __future__ import annotations
 
 import html
-import json
-import uuid
-from dataclasses import dataclass
+import re
 from datetime import date
 from pathlib import Path
 
-import altair as alt
 import polars as pl
 
-from warehouse.engine.db import check_built, connect
 from warehouse.inputs.contract import END_REASONS, ORG_LEVELS, STAFF_CATEGORIES, TOWNSHIP_TYPES, UNIT_KINDS
+from warehouse.outputs.charts import WHOLE_NUMBERS, Chart, chart, colour, field, tooltips, values
+from warehouse.outputs.page_data import Data, level_of, load  # noqa: F401  (the notebooks call d.load)
+from warehouse.outputs.pages import PARTS_CSS
 
 # ---------------------------------------------------------------------------------------------------------------
-# Data: what the notebooks read
-# ---------------------------------------------------------------------------------------------------------------
-
-TABLES: dict[str, str] = {
-    "run_info": "select as_of, built_at from marts.run_info",
-} | {
-    name: f"select * from {relation}"
-    for name, relation in {
-        "townships": "dashboards.dash_townships",
-        "rules": "rulebook.rulebook_rules",
-        "violations": "marts.violations",
-        "rule_status": "marts.township_rule_status",
-        "scorecard": "marts.township_scorecard",
-        "parameters": "dashboards.dash_parameters_in_force",
-        "units": "dashboards.dash_units",
-        "people": "dashboards.dash_people",
-        "postings": "dashboards.dash_postings",
-        "moves": "dashboards.dash_moves",
-        "recruits": "dashboards.dash_recruit_anniversaries",
-        "leadership": "dashboards.dash_leadership_members",
-        "appraisals": "dashboards.dash_appraisal_tallies",
-    }.items()
-}
-"""name → query. The notebooks' whole input, read in one short connection or written as Parquet: tables built by
-dbt (models/marts, declared as exposures in models/marts/dashboards/_marts_dashboards.yml), so every limit, date
-and "experienced" a chart shows is the rule models' own."""
-
-
-@dataclass(frozen=True)
-class Data:
-    """The warehouse's tables as the notebooks see them."""
-
-    frames: dict[str, pl.DataFrame]
-
-    def __getattr__(self, name: str) -> pl.DataFrame:
-        try:
-            return self.frames[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    @property
-    def as_of(self) -> date:
-        return self.frames["run_info"]["as_of"][0]
-
-
-def read_warehouse(path: Path | None = None) -> dict[str, pl.DataFrame]:
-    """Every table of TABLES in one read-only connection, closed before returning; only the marts of one complete
-    build (a build never writes this file in place, so a notebook never waits for one)."""
-    with connect(path, read_only=True) as con:
-        check_built(con)
-        return {name: con.sql(query).pl() for name, query in TABLES.items()}
-
-
-def write_data(frames: dict[str, pl.DataFrame], data_dir: Path) -> list[Path]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, frame in frames.items():
-        frame.write_parquet(data_dir / f"{name}.parquet")
-        written.append(data_dir / f"{name}.parquet")
-    return written
-
-
-def load(data_dir: str | Path | None = None) -> Data:
-    """The notebooks' data: Parquet under data_dir (as `warehouse report` writes it), else the warehouse itself."""
-    if data_dir is None:
-        return Data(read_warehouse())
-    folder = Path(data_dir)
-    missing = [name for name in TABLES if not (folder / f"{name}.parquet").exists()]
-    if missing:
-        raise FileNotFoundError(
-            f"数据文件夹 {folder} 缺少 {', '.join(missing)}.parquet：请先运行 warehouse report，或把 data_dir 设为 None"
-            f"直接读取仓库。 / {folder} lacks {', '.join(missing)}.parquet: run `warehouse report`, or set data_dir = "
-            "None to read the warehouse."
-        )
-    return Data({name: pl.read_parquet(folder / f"{name}.parquet") for name in TABLES})
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Labels, colours, the offline renderer
+# Labels and colours
 # ---------------------------------------------------------------------------------------------------------------
 
 SEVERITIES = {"error": "严重", "warn": "警示", "info": "提示"}
 SEVERITY_COLOURS = {"严重": "#c0392b", "警示": "#e67e22", "提示": "#2980b9"}
-STATUSES = {"failed": "违规", "passed": "通过", "not_covered": "不适用"}
-STATUS_COLOURS = {"违规": "#c0392b", "通过": "#27ae60", "不适用": "#d0d0d0"}
+STATUSES = {"failed": "违规", "waived": "已批准例外", "passed": "通过", "not_covered": "不适用"}
+STATUS_COLOURS = {"违规": "#c0392b", "已批准例外": "#8e44ad", "通过": "#27ae60", "不适用": "#d0d0d0"}
+TOWNSHIP_STATES = {"有违规": "#c0392b", "无违规": "#27ae60", "无生效规则": "#d0d0d0"}
 EVENT_KINDS = {"move": "调动", "resignation": "辞职"}
+EVIDENCE_KINDS = {"unit": "机构", "posting": "任职", "recruitment": "录用", "appraisal": "考核"}
 
-FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei, sans-serif"
-"""The charts' font: the bundled Noto Sans CJK SC (PNG, and the HTML report embeds it), else the reader's own."""
+TOP_UNITS = 25
+"""Units below drawn in a ranking; the rest are in the table under it."""
+GRID_UNITS = 30
+"""Units below drawn in the unit × rule grid."""
+LEADERS = 5
+"""Units shown for each rule in the small multiples."""
+FINDINGS_LISTED = 100
+"""Findings listed on a page above a township (the most severe); the township pages list all of theirs."""
+EVIDENCE_SHOWN = 3
+"""Records shown under a finding; more are folded (click to show)."""
 
-VEGALITE_MIMETYPE = "application/vnd.vegalite.v6+json"
-CHART_CLASS = "warehouse-chart"
+
+class VegaBundle:
+    """The Vega libraries and the pages' styles for a notebook, shown once at its top (a report page links them
+    instead)."""
+
+    is_vega_bundle = True
+
+    def _repr_html_(self) -> str:
+        import vl_convert
+
+        return f'<style>{PARTS_CSS}</style><script type="text/javascript">{vl_convert.javascript_bundle()}</script>'
 
 
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+class Html:
+    """A piece of HTML a cell shows (IPython shows it as HTML; a report page embeds it)."""
+
+    def __init__(self, text: str):
+        self.data = text
+
+    def _repr_html_(self) -> str:
+        return self.data
 
 
-def script_json(value: object) -> str:
-    """JSON that can stand inside a `<script>` element of an HTML page whatever the names in it hold.
-
-    A township, unit or person name is user input: `</script><script>…` in it would end the element and run
-    as script, `<!--` would change how the rest is parsed, and U+2028/U+2029 end a line in older JavaScript.
-    Each is written as its JSON escape (`\\u003c` …), which reads back as the same string."""
-    return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_SAFE)
+def setup() -> VegaBundle:
+    """Draw charts offline: the notebook's first output carries the Vega bundle the charts draw with."""
+    return VegaBundle()
 
 
 def _text(value: object) -> str:
@@ -134,323 +78,429 @@ def _text(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _vega_bundle() -> str:
-    import vl_convert
-
-    return vl_convert.javascript_bundle()
+def _note(text: str) -> Html:
+    return Html(f'<p class="wh-note">{text}</p>')
 
 
-def chart_html(spec: dict) -> str:
-    """A div and a script that draws the spec with the page's own vegaEmbed (no CDN): it waits for the bundle and
-    for the CJK font, so the first paint measures Chinese text with the font it shows. Every chart of every
-    notebook and report page is embedded here, so this is where the spec's names are made safe (script_json);
-    Vega draws them as text and its tooltips escape them."""
-    div = f"wh-{uuid.uuid4().hex[:12]}"
-    options = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
-    return f"""<div id="{div}" class="{CHART_CLASS}"></div>
-<script type="text/javascript">
-(function () {{
-  var spec = {script_json(spec)};
-  var options = {script_json(options)};
-  var tries = 0;
-  function draw() {{
-    var target = document.getElementById("{div}");
-    if (!target) {{ return; }}
-    if (typeof window.vegaEmbed !== "function") {{
-      if (++tries > 200) {{
-        target.textContent = "图表库未加载：请先运行笔记本开头的单元格。/ The chart library is not loaded: run the first cells.";
-        return;
-      }}
-      return setTimeout(draw, 50);
-    }}
-    var fonts = (document.fonts && document.fonts.load) ? document.fonts.load('12px "Noto Sans CJK SC"', "中") : Promise.resolve();
-    fonts.catch(function () {{}}).then(function () {{ window.vegaEmbed(target, spec, options).catch(console.error); }});
-  }}
-  draw();
-}})();
-</script>"""
-
-
-def _renderer(spec: dict, **metadata) -> dict:
-    return {"text/html": chart_html(spec), VEGALITE_MIMETYPE: spec, "text/plain": f"<图表 {spec.get('name', '')}>"}
-
-
-def setup() -> None:
-    """Draw charts offline: put the Vega bundle in the notebook once, then render each chart against it."""
-    from IPython.display import HTML, display
-
-    alt.renderers.register("warehouse", _renderer)
-    alt.renderers.enable("warehouse")
-    alt.data_transformers.disable_max_rows()
-    display(HTML(f'<script type="text/javascript">{_vega_bundle()}</script>'), metadata={"warehouse": "vega-bundle"})
-
-
-def severity_color() -> alt.Color:
+def severity_colour() -> dict:
     """Severity in the same three colours on every chart (严重 / 警示 / 提示)."""
-    return alt.Color(
-        "severity_zh:N",
-        title="严重程度",
-        scale=alt.Scale(domain=list(SEVERITY_COLOURS), range=list(SEVERITY_COLOURS.values())),
-    )
+    return colour("severity_zh", "严重程度", SEVERITY_COLOURS)
 
 
-def finish(chart, name: str, title: str, subtitle: str | list[str] = "") -> alt.TopLevelMixin:
-    """Title, font and sizes shared by every chart of the dashboards and the trend."""
-    return chart.properties(
-        name=name,
-        title=alt.TitleParams(text=title, subtitle=subtitle, anchor="start", fontSize=16),
-    ).configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12).configure_legend(
-        labelFontSize=12, titleFontSize=12
-    ).configure_view(stroke=None)
+def status_colour(present: set[str] | None = None) -> dict:
+    """Rule statuses in fixed colours; 已批准例外 only where some status is one."""
+    palette = {k: v for k, v in STATUS_COLOURS.items() if k != "已批准例外" or (present and k in present)}
+    return colour("status_zh", "状态", palette)
+
+
+_SEVERITY_ZH = pl.col("severity").replace_strict(SEVERITIES, default=pl.col("severity"))
+_STATUS_ZH = pl.col("status").replace_strict(STATUSES, default=pl.col("status"))
+
+
+def _severity_zh() -> pl.Expr:
+    return _SEVERITY_ZH
+
+
+def _status_zh() -> pl.Expr:
+    return _STATUS_ZH
 
 
 def _iso(column: str) -> pl.Expr:
     return pl.col(column).dt.strftime("%Y-%m-%d").fill_null("")
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Selections
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def townships_in(data: Data, area: str | None) -> pl.DataFrame:
-    """Townships whose 12-digit code starts with area (a county's 6 digits, a city's 4, a province's 2); all when
-    area is None."""
-    townships = data.townships
-    if area:
-        townships = townships.filter(pl.col("township_code").str.starts_with(area))
-    if townships.is_empty():
-        raise ValueError(f"没有代码以 {area} 开头的乡镇 / no township code starts with {area}")
-    return townships.sort("township_code")
-
-
-def area_name(data: Data, area: str | None) -> str:
-    townships = townships_in(data, area)
-    if not area:
-        return "全部乡镇"
-    if len(area) <= 6 and townships.height:
-        return f"{area} 辖区（{townships.height} 个乡镇）"
-    return area
-
-
-def township(data: Data, township_code: str) -> dict:
-    rows = data.scorecard.filter(pl.col("township_code") == township_code)
-    if rows.is_empty():
-        raise ValueError(f"仓库中没有乡镇 {township_code} / no township {township_code} in the warehouse")
-    return rows.row(0, named=True)
-
-
-def person(data: Data, person_id: str) -> dict:
-    rows = data.people.filter(pl.col("person_id") == person_id)
-    if rows.is_empty():
-        raise ValueError(f"仓库中没有人员 {person_id} / no person {person_id} in the warehouse")
-    return rows.row(0, named=True)
-
-
-def _names(data: Data) -> pl.DataFrame:
-    return data.townships.select("township_code", "township_name")
-
-
 def _rule_titles(data: Data) -> pl.DataFrame:
-    return data.rules.select("rule_id", "title_zh").with_row_index("rule_order")
+    return data.memo(("rule_titles",), lambda: data.rules.select("rule_id", "title_zh").with_row_index("rule_order"))
 
 
-def findings(data: Data, *, township_code: str | None = None, person_id: str | None = None) -> pl.DataFrame:
-    """The violations mart's rows for one township or one person, with rule titles and people's names."""
-    rows = data.violations
-    if township_code:
-        rows = rows.filter(pl.col("township_code") == township_code)
-    if person_id:
-        rows = rows.filter(pl.col("person_id") == person_id)
-    return (
-        rows.join(_rule_titles(data), on="rule_id", how="left")
-        .join(data.people.select("person_id", "name"), on="person_id", how="left")
-        .with_columns(
-            severity_zh=pl.col("severity").replace_strict(SEVERITIES, default=pl.col("severity")),
-            event_date=_iso("event_on"),
-            person_label=pl.when(pl.col("person_id").is_null()).then(pl.lit("（乡镇）"))
-            .otherwise(pl.col("name").fill_null("") + "（" + pl.col("person_id") + "）"),
-        )
-        .sort("event_on", "rule_order", "person_id", nulls_last=True)
+def _link(data: Data, kind: str, key: str | None, text: str) -> str:
+    """text (HTML already), linked to the report's page about (kind, key) when there is one."""
+    target = data.link(kind, key)
+    return f'<a href="{html.escape(target)}">{text}</a>' if target else text
+
+
+def township_and_person(data: Data, row: dict, nobody: str = "") -> tuple[str, str]:
+    """A finding's township and person as table cells, each linked to its page; nobody for a township's own."""
+    township = _link(data, "township", row["township_code"], _text(row["township_name"] or row["township_code"]))
+    if row["person_id"] is None:
+        return township, nobody
+    return township, _link(data, "cadre", row["person_id"], _text(f"{row['person_name'] or ''}（{row['person_id']}）"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Divisions: the nation, provinces, cities, counties, townships
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def division(data: Data, prefix: str | None) -> dict:
+    """The division a code prefix names ('' or None: the nation), with its figures (dash_divisions)."""
+    level_of(prefix)
+    rows = data.rows("divisions", "division_prefix", prefix or "")
+    if rows.is_empty():
+        raise ValueError(f"没有代码以 {prefix} 开头的乡镇 / no township code starts with {prefix}")
+    return rows.row(0, named=True)
+
+
+def level_zh(data: Data, level: str) -> str:
+    names = data.memo(("level_zh",), lambda: dict(data.levels.select("level", "level_zh").iter_rows()))
+    return names.get(level, level)
+
+
+def unit_word(data: Data, level: str | None) -> str:
+    """What a unit of a level is called in a sentence: 乡镇, or 县级单位 …"""
+    return "乡镇" if level == "township" else f"{level_zh(data, level)}单位"
+
+
+def child_level(data: Data, level: str) -> str | None:
+    order = data.levels["level"].to_list()
+    index = order.index(level)
+    return order[index + 1] if index + 1 < len(order) else None
+
+
+def label(data: Data, row: dict) -> str:
+    """How a division is called on a page: its name and code where the data names it, else its level and code
+    (no name is made up)."""
+    if row["level"] == "nation":
+        return "全国"
+    if row["level"] == "township":
+        return row["division_name"] or row["division_prefix"]
+    if row["division_name"]:
+        return f"{row['division_name']}（{row['division_prefix']}）"
+    return f"{level_zh(data, row['level'])} {row['division_prefix']}"
+
+
+def children(data: Data, prefix: str | None) -> pl.DataFrame:
+    """The divisions one level below, most findings first, with their labels (as label() writes them)."""
+    return data.memo(("children", prefix or ""), lambda: _children(data, prefix or ""))
+
+
+def _children(data: Data, prefix: str) -> pl.DataFrame:
+    rows = data.rows("divisions", "parent_prefix", prefix)
+    level = pl.col("level").replace_strict(data.memo(("level_zh",), lambda: dict(
+        data.levels.select("level", "level_zh").iter_rows())), default=pl.col("level"))
+    rows = rows.with_columns(
+        label=pl.when(pl.col("level") == "township").then(pl.coalesce("division_name", "division_prefix"))
+        .when(pl.col("division_name").is_not_null()).then(pl.col("division_name") + "（" + pl.col("division_prefix") + "）")
+        .otherwise(level + " " + pl.col("division_prefix"))
+    )
+    duplicated = pl.col("label").is_duplicated()
+    return rows.with_columns(
+        label=pl.when(duplicated).then(pl.col("label") + "（" + pl.col("division_prefix") + "）").otherwise("label")
+    ).sort(["findings", "townships_with_findings", "division_prefix"], descending=[True, True, False])
+
+
+def _ancestors(prefix: str) -> list[str]:
+    return [p for p in ("", prefix[:2], prefix[:4], prefix[:6]) if len(p) < len(prefix)]
+
+
+
+def judged_with(data: Data) -> str:
+    """The rulebook the build judged with, as a reader needs it to trust the numbers: the version recorded by the
+    build and, when an office's own rulebook was added, that file's name (never its folder)."""
+    info = data.run_info.row(0, named=True)
+    version = _text(info.get("rulebook_version") or "")
+    if info.get("rulebook_file"):
+        return f"规则库版本 {version}（内置规则库＋本地规则库 {_text(Path(info['rulebook_file']).name)}）"
+    return f"规则库版本 {version}（内置规则库）"
+
+
+def crumbs(data: Data, prefix: str | None, *, person: str | None = None) -> str:
+    """The way up from a page to the top of the report: 全国 › 江西省（36） › …, linked where pages exist (only
+    in a report)."""
+    if not data.links:
+        return ""
+    steps = []
+    for up in _ancestors(prefix or "") if prefix is not None else []:
+        rows = data.rows("divisions", "division_prefix", up)
+        if rows.height:
+            steps.append(_link(data, "area", up, _text(label(data, rows.row(0, named=True)))))
+    if person is not None and prefix:
+        steps.append(_link(data, "township", prefix, _text(label(data, division(data, prefix)))))
+    if not steps:
+        return ""
+    return '<nav class="wh-crumbs">' + " › ".join(steps) + "</nav>\n"
+
+
+def _figure(number: int, caption: str, tone: str = "") -> str:
+    return (f'<div class="wh-figure {tone}"><div class="wh-number">{number:,}</div>'
+            f'<div class="wh-caption">{caption}</div></div>')
+
+
+def _figures(*cards: str) -> str:
+    return '<div class="wh-figures">' + "".join(cards) + "</div>"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "—"
+
+
+def overview(data: Data, area: str | None) -> Html:
+    """The headline of a page above a township: what it covers and its figures."""
+    row = division(data, area)
+    below = child_level(data, row["level"])
+    unnamed = ""
+    if row["level"] not in ("nation", "township") and not row["division_name"]:
+        unnamed = (f"<p>资料中没有该{_text(level_zh(data, row['level']))}单位的名称，以代码表示；辖"
+                   f"{_text(row['example_townships'])}等 {row['townships']} 个乡镇。</p>")
+    rules = division_rule_counts(data, area).filter(pl.col("findings") > 0)
+    worst = "、".join(f"{_text(r['title_zh'])} {r['findings']} 条" for r in rules.head(3).iter_rows(named=True))
+    severity = "，".join(f"{label_} {row[f'findings_{code}']} 条" for code, label_ in SEVERITIES.items())
+    cards = [
+        _figure(row["townships"], "检查乡镇（个）"),
+        _figure(row["townships_with_findings"], f"有违规的乡镇（{_share(row['townships_with_findings'], row['townships'])}）",
+                "wh-bad" if row["townships_with_findings"] else ""),
+        _figure(row["townships_not_covered"], "无生效规则的乡镇（不适用，不是通过）"),
+        _figure(row["findings"], f"违规（{severity}）", "wh-bad" if row["findings"] else ""),
+        _figure(row["people_with_findings"], "涉及人员（人）"),
+    ]
+    if below and below != "township":
+        cards.append(_figure(row["subdivisions"], f"下辖{_text(level_zh(data, below))}单位（个）"))
+    return Html(
+        crumbs(data, area)
+        + f"<h1>乡镇机构编制合规概览 · {_text(label(data, row))}</h1>\n"
+        + f"<p>核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>；{judged_with(data)}。{unnamed}</p>\n"
+        + _figures(*cards)
+        + (f"<p>违规最多的规则：{worst}。</p>" if worst else "<p>未发现违规。</p>")
     )
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# dashboard.ipynb
+# dashboard.ipynb: any level above a township
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def overview(data: Data, area: str | None):
-    """A headline for the area: townships checked, findings by severity, the as-of date."""
-    from IPython.display import HTML
-
-    codes = townships_in(data, area)["township_code"]
-    rows = data.violations.filter(pl.col("township_code").is_in(codes.implode()))
-    by_severity = "，".join(
-        f"{label} {rows.filter(pl.col('severity') == code).height} 条" for code, label in SEVERITIES.items()
-    )
-    failing = rows["township_code"].n_unique()
-    return HTML(
-        f"<h1>乡镇机构编制合规概览 · {_text(area_name(data, area))}</h1>\n"
-        f"<p>核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>；检查乡镇 <strong>{codes.len()}</strong> 个，其中 "
-        f"<strong>{failing}</strong> 个有违规；发现问题 <strong>{rows.height}</strong> 条（{by_severity}）。</p>"
-    )
-
-
-def violations_by_rule(data: Data, area: str | None) -> pl.DataFrame:
-    """One row per rule of the rulebook with its severity and the count of violations in the area (0 included)."""
-    codes = townships_in(data, area)["township_code"]
-    counts = (
-        data.violations.filter(pl.col("township_code").is_in(codes.implode()))
-        .group_by("rule_id")
-        .agg(violations=pl.len())
-    )
+def division_rule_counts(data: Data, area: str | None) -> pl.DataFrame:
+    """One row per rule of the rulebook for the division: findings, townships covered and failing (0 included),
+    most findings first."""
+    counts = data.rows("division_rules", "division_prefix", area or "")
     return (
-        data.rules.join(_rule_titles(data).drop("title_zh"), on="rule_id")
-        .join(counts, on="rule_id", how="left")
+        _rule_titles(data)
+        .join(data.rules.select("rule_id", "severity"), on="rule_id")
+        .join(counts.drop("level"), on="rule_id", how="left")
         .with_columns(
-            violations=pl.col("violations").fill_null(0).cast(pl.Int64),
-            severity_zh=pl.col("severity").replace_strict(SEVERITIES, default=pl.col("severity")),
+            pl.col("findings", "townships_covered", "townships_failed", "townships_not_covered").fill_null(0),
+            severity_zh=_severity_zh(),
         )
-        .select("rule_id", "title_zh", "severity", "severity_zh", "violations", "rule_order")
-        .sort("violations", "rule_order", descending=[True, False])
+        .with_columns(
+            count_label=pl.when(pl.col("findings") > 0).then(pl.col("findings").cast(pl.String))
+            .when(pl.col("townships_covered") > 0).then(pl.lit("0"))
+            .otherwise(pl.lit("不适用")),
+        )
+        .sort(["findings", "rule_order"], descending=[True, False])
     )
 
 
-def rule_bars(data: Data, area: str | None) -> alt.TopLevelMixin:
-    frame = violations_by_rule(data, area)
-    order = frame["title_zh"].to_list()
-    base = alt.Chart(frame).encode(
-        y=alt.Y("title_zh:N", title="规则", sort=order, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("violations:Q", title="违规条数", axis=alt.Axis(tickMinStep=1, format="d")),
-        tooltip=[
-            alt.Tooltip("title_zh:N", title="规则"),
-            alt.Tooltip("rule_id:N", title="规则编号"),
-            alt.Tooltip("severity_zh:N", title="严重程度"),
-            alt.Tooltip("violations:Q", title="违规条数"),
+def rule_bars(data: Data, area: str | None) -> Chart:
+    frame = division_rule_counts(data, area)
+    row = division(data, area)
+    encoding = {
+        "y": field("title_zh", "nominal", None, sort=frame["title_zh"].to_list()),
+        "x": field("findings", "quantitative", "违规条数", axis=WHOLE_NUMBERS),
+    }
+    tips = tooltips(("title_zh", "nominal", "规则"), ("rule_id", "nominal", "规则编号"), ("severity_zh", "nominal", "严重程度"),
+                    ("findings", "quantitative", "违规条数"), ("townships_failed", "quantitative", "违规乡镇"),
+                    ("townships_covered", "quantitative", "适用乡镇"), ("townships_not_covered", "quantitative", "不适用乡镇"))
+    return chart("rule_bars", "各规则违规条数", [
+        f"{label(data, row)} · 核查基准日 {data.as_of:%Y-%m-%d}",
+        "颜色为规则的严重程度；“不适用”表示本辖区没有任何乡镇适用该规则",
+    ], {
+        "data": values(frame),
+        "width": 480,
+        "height": {"step": 24},
+        "encoding": encoding,
+        "layer": [
+            {"mark": {"type": "bar"}, "encoding": {"color": severity_colour(), "tooltip": tips}},
+            {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
+             "encoding": {"text": field("count_label", "nominal")}},
         ],
-    )
-    bars = base.mark_bar().encode(
-        color=severity_color()
-    )
-    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text="violations:Q")
-    return finish(
-        (bars + labels).properties(width=480, height=alt.Step(24)),
-        "rule_bars",
-        "各规则违规条数",
-        f"{area_name(data, area)} · 核查基准日 {data.as_of:%Y-%m-%d} · 颜色为规则的严重程度",
-    )
+    })
 
 
-def status_grid_data(data: Data, area: str | None) -> pl.DataFrame:
-    codes = townships_in(data, area)["township_code"]
+def _ranked(data: Data, area: str | None, top: int) -> tuple[pl.DataFrame, int]:
+    below = children(data, area)
+    return below.head(top), below.height
+
+
+def units_below(data: Data, area: str | None, top: int = TOP_UNITS) -> Chart | Html:
+    """The units one level below ranked by findings (by severity); above a county, beside them how many of each
+    one's townships have findings, none, or no rule in force."""
+    row = division(data, area)
+    ranked, total = _ranked(data, area, top)
+    if ranked.is_empty():
+        return _note("没有下级单位。")
+    below = unit_word(data, child_level(data, row["level"]))
+    order = ranked["label"].to_list()
+    findings = ranked.select(
+        "label", "division_prefix", "findings",
+        *(pl.col(f"findings_{code}").alias(label_) for code, label_ in SEVERITIES.items()),
+    ).unpivot(index=["label", "division_prefix", "findings"], variable_name="severity_zh", value_name="count")
+    y = field("label", "nominal", None, sort=order)
+    panels = [{
+        "data": values(findings),
+        "width": 360,
+        "height": {"step": 22},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": y,
+            "x": field("count", "quantitative", "违规条数", stack="zero", axis=WHOLE_NUMBERS),
+            "color": severity_colour(),
+            "tooltip": tooltips(("label", "nominal", below), ("severity_zh", "nominal", "严重程度"),
+                                ("count", "quantitative", "条数"), ("findings", "quantitative", "合计")),
+        },
+    }]
+    if row["level"] not in ("county",):
+        states = ranked.select(
+            "label", "townships",
+            pl.col("townships_with_findings").alias("有违规"),
+            (pl.col("townships") - pl.col("townships_with_findings") - pl.col("townships_not_covered")).alias("无违规"),
+            pl.col("townships_not_covered").alias("无生效规则"),
+        ).unpivot(index=["label", "townships"], variable_name="state", value_name="count")
+        panels.append({
+            "data": values(states),
+            "width": 300,
+            "height": {"step": 22},
+            "mark": {"type": "bar"},
+            "encoding": {
+                "y": {**y, "axis": None},
+                "x": field("count", "quantitative", "乡镇数", stack="zero", axis=WHOLE_NUMBERS),
+                "color": colour("state", "乡镇", TOWNSHIP_STATES),
+                "tooltip": tooltips(("label", "nominal", below), ("state", "nominal", "乡镇"),
+                                    ("count", "quantitative", "个数"), ("townships", "quantitative", "乡镇合计")),
+            },
+        })
+    shown = f"违规最多的前 {ranked.height} 个（共 {total} 个，全部见下表）" if total > ranked.height else f"共 {total} 个"
+    subtitle = [f"{label(data, row)}的{below}，{shown}；按违规条数排序，颜色为严重程度"]
+    if len(panels) > 1:
+        subtitle.append("右：各单位的乡镇中有违规、无违规和没有生效规则（不适用）的个数")
+    body = {"hconcat": panels, "spacing": 16, "resolve": {"scale": {"color": "independent"}}} if len(panels) > 1 else panels[0]
+    return chart("units_below", f"各{below}的违规", subtitle, body)
+
+
+def grid_data(data: Data, area: str | None, top: int = GRID_UNITS) -> pl.DataFrame:
+    ranked, _ = _ranked(data, area, top)
+    parts = [data.rows("division_rules", "division_prefix", prefix).with_columns(label=pl.lit(name))
+             for prefix, name in ranked.select("division_prefix", "label").iter_rows()]
+    if not parts:
+        return pl.DataFrame()
     return (
-        data.rule_status.filter(pl.col("township_code").is_in(codes.implode()))
-        .join(_names(data), on="township_code")
+        pl.concat(parts)
         .join(_rule_titles(data), on="rule_id")
         .with_columns(
-            status_zh=pl.col("status").replace_strict(STATUSES, default=pl.col("status")),
+            status_zh=_status_zh(),
+            count_label=pl.when(pl.col("findings") > 0).then(pl.col("findings").cast(pl.String)).otherwise(pl.lit("")),
             in_force=_iso("first_in_force_on"),
-            count_label=pl.when(pl.col("violations") > 0).then(pl.col("violations").cast(pl.String)).otherwise(pl.lit("")),
         )
-        .sort("township_code", "rule_order")
     )
 
 
-def status_grid(data: Data, area: str | None) -> alt.TopLevelMixin:
-    frame = status_grid_data(data, area)
-    rule_order = _rule_titles(data)["title_zh"].to_list()
-    township_order = frame.unique("township_code").sort("township_code")["township_name"].to_list()
-    base = alt.Chart(frame).encode(
-        x=alt.X("title_zh:N", title="规则", sort=rule_order, axis=alt.Axis(labelAngle=-40, labelLimit=200)),
-        y=alt.Y("township_name:N", title="乡镇", sort=township_order),
-    )
-    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color(
-            "status_zh:N",
-            title="状态",
-            scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
-        ),
-        tooltip=[
-            alt.Tooltip("township_name:N", title="乡镇"),
-            alt.Tooltip("township_code:N", title="代码"),
-            alt.Tooltip("title_zh:N", title="规则"),
-            alt.Tooltip("status_zh:N", title="状态"),
-            alt.Tooltip("violations:Q", title="违规条数"),
-            alt.Tooltip("in_force:N", title="规则生效日"),
+def rule_grid(data: Data, area: str | None, top: int = GRID_UNITS) -> Chart | Html:
+    """Units below × rules: red where a township breaks the rule (the number of findings), green where the rule
+    covers townships and none breaks it, grey where it covers none (not covered, not passing)."""
+    row = division(data, area)
+    frame = grid_data(data, area, top)
+    if frame.is_empty():
+        return _note("没有下级单位。")
+    below = unit_word(data, child_level(data, row["level"]))
+    units = frame.unique("label", maintain_order=True)["label"].to_list()
+    _, total = _ranked(data, area, top)
+    encoding = {
+        "x": field("title_zh", "nominal", None, sort=_rule_titles(data)["title_zh"].to_list(),
+                   axis={"labelAngle": -40, "labelLimit": 200, "orient": "top"}),
+        "y": field("label", "nominal", None, sort=units),
+    }
+    tips = tooltips(("label", "nominal", below), ("title_zh", "nominal", "规则"), ("status_zh", "nominal", "状态"),
+                    ("findings", "quantitative", "违规条数"), ("townships_failed", "quantitative", "违规乡镇"),
+                    ("townships_covered", "quantitative", "适用乡镇"), ("in_force", "nominal", "最早生效日"))
+    shown = f"违规最多的前 {len(units)} 个（共 {total} 个）" if total > len(units) else f"全部 {total} 个"
+    return chart("rule_grid", f"{below} × 规则：违规、通过、不适用", [
+            f"{label(data, row)}的{below}，{shown}；红格中的数字为违规条数",
+        "绿色：规则适用且没有违规；灰色：没有乡镇适用该规则（不适用，不是通过）",
+    ], {
+        "data": values(frame),
+        "width": {"step": 40},
+        "height": {"step": 24},
+        "encoding": encoding,
+        "layer": [
+            {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 1},
+             "encoding": {"color": status_colour(set(frame["status_zh"])), "tooltip": tips}},
+            {"mark": {"type": "text", "color": "white", "fontWeight": "bold"},
+             "encoding": {"text": field("count_label", "nominal")}},
         ],
-    )
-    counts = base.mark_text(color="white", fontWeight="bold").encode(text="count_label:N")
-    return finish(
-        (cells + counts).properties(width=alt.Step(40), height=alt.Step(24)),
-        "status_grid",
-        "乡镇 × 规则：违规、通过、不适用",
-        "红格中的数字为违规条数；灰色表示该辖区没有生效的规则版本（不是通过）",
-    )
+    })
 
 
-def worst_townships_data(data: Data, area: str | None, top: int = 10) -> pl.DataFrame:
-    codes = townships_in(data, area)["township_code"]
-    rows = findings(data).filter(pl.col("township_code").is_in(codes.implode()))
-    totals = rows.group_by("township_code").agg(total=pl.len()).sort("total", "township_code", descending=[True, False]).head(top)
+def rule_leaders(data: Data, area: str | None, top: int = LEADERS) -> Chart | Html:
+    """Small multiples: for each rule broken here, the units below with most of its findings."""
+    row = division(data, area)
+    below = unit_word(data, child_level(data, row["level"]))
+    units = children(data, area).select("division_prefix", "label")
+    if units.is_empty():
+        return _note("没有下级单位。")
+    parts = [data.rows("division_rules", "division_prefix", prefix) for prefix in units["division_prefix"]]
+    frame = (
+        pl.concat(parts)
+        .filter(pl.col("findings") > 0)
+        .join(units, on="division_prefix")
+        .join(_rule_titles(data), on="rule_id")
+        .join(data.rules.select("rule_id", "severity"), on="rule_id")
+        .with_columns(severity_zh=_severity_zh())
+        .sort(["rule_order", "findings", "division_prefix"], descending=[False, True, False])
+        .with_columns(rank=pl.int_range(pl.len()).over("rule_id"))
+        .filter(pl.col("rank") < top)
+    )
+    if frame.is_empty():
+        return _note(f"各{_text(below)}均未发现违规。")
+    rules = frame.unique("title_zh", maintain_order=True)["title_zh"].to_list()
+    return chart("rule_leaders", f"各规则违规最多的{below}", [
+        f"{label(data, row)}：每个小图是一条有违规的规则，列出该规则违规条数最多的前 {top} 个{below}",
+    ], {
+        "data": values(frame),
+        "columns": 3,
+        "facet": field("title_zh", "nominal", None, sort=rules,
+                       header={"labelAnchor": "start", "labelFontWeight": "bold", "labelPadding": 4}),
+        "spec": {
+            "width": 200,
+            "height": {"step": 18},
+            "mark": {"type": "bar"},
+            "encoding": {
+                "y": field("label", "nominal", None, sort="-x", axis={"labelLimit": 160}),
+                "x": field("findings", "quantitative", "违规条数", axis=WHOLE_NUMBERS),
+                "color": {**severity_colour(), "legend": None},
+                "tooltip": tooltips(("title_zh", "nominal", "规则"), ("label", "nominal", below),
+                                    ("findings", "quantitative", "违规条数"), ("townships_failed", "quantitative", "违规乡镇")),
+            },
+        },
+        "resolve": {"scale": {"y": "independent", "x": "independent"}},
+    })
+
+
+def _parameter(data: Data, area: str, rule_id: str, parameter: str, name: str) -> pl.DataFrame:
     return (
-        rows.filter(pl.col("township_code").is_in(totals["township_code"].implode()))
-        .group_by("township_code", "township_name", "severity_zh")
-        .agg(violations=pl.len(), rules=pl.col("title_zh").unique().sort().str.join("、"))
-        .join(totals, on="township_code")
-        .sort("total", "township_code", descending=[True, False])
-    )
-
-
-def worst_townships(data: Data, area: str | None, top: int = 10) -> alt.TopLevelMixin:
-    frame = worst_townships_data(data, area, top)
-    order = frame.unique("township_code", maintain_order=True)["township_name"].to_list()
-    chart = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("township_name:N", title="乡镇", sort=order),
-        x=alt.X("violations:Q", title="违规条数", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
-        color=severity_color(),
-        tooltip=[
-            alt.Tooltip("township_name:N", title="乡镇"),
-            alt.Tooltip("severity_zh:N", title="严重程度"),
-            alt.Tooltip("violations:Q", title="条数"),
-            alt.Tooltip("total:Q", title="合计"),
-            alt.Tooltip("rules:N", title="涉及规则"),
-        ],
-    )
-    return finish(
-        chart.properties(width=480, height=alt.Step(26)),
-        "worst_townships",
-        f"违规最多的乡镇（前 {top} 名）",
-        "按违规条数排序，颜色为严重程度",
-    )
-
-
-def _parameter(data: Data, rule_id: str, parameter: str, name: str) -> pl.DataFrame:
-    return (
-        data.parameters.filter((pl.col("rule_id") == rule_id) & (pl.col("parameter") == parameter))
+        data.within("parameters", area)
+        .filter((pl.col("rule_id") == rule_id) & (pl.col("parameter") == parameter))
         .select("township_code", pl.col("value").cast(pl.Int64, strict=False).alias(name))
     )
 
 
-def _status(data: Data, rule_id: str, name: str) -> pl.DataFrame:
-    return data.rule_status.filter(pl.col("rule_id") == rule_id).select(
-        "township_code", pl.col("status").replace_strict(STATUSES, default=pl.col("status")).alias(name)
+def _status(data: Data, area: str, rule_id: str, name: str) -> pl.DataFrame:
+    rows = data.within("division_rules", area, column="division_prefix")
+    return rows.filter((pl.col("level") == "township") & (pl.col("rule_id") == rule_id)).select(
+        pl.col("division_prefix").alias("township_code"), _status_zh().alias(name)
     )
 
 
 NO_RULE = "无生效规则"
 
 
-def org_limits_data(data: Data, area: str | None) -> pl.DataFrame:
-    codes = townships_in(data, area)["township_code"]
+def org_limits_data(data: Data, area: str) -> pl.DataFrame:
     return (
-        data.scorecard.filter(pl.col("township_code").is_in(codes.implode()))
+        data.within("scorecard", area)
         .select("township_code", "township_name", "offices", "posts", "stations", "is_small")
-        .join(_parameter(data, "ORG_OFFICE_COUNT", "min_offices", "min_offices"), on="township_code", how="left")
-        .join(_parameter(data, "ORG_OFFICE_COUNT", "max_offices", "max_offices"), on="township_code", how="left")
-        .join(_parameter(data, "ORG_STATION_MAX", "max_stations", "max_stations"), on="township_code", how="left")
-        .join(_status(data, "ORG_OFFICE_COUNT", "office_status"), on="township_code", how="left")
-        .join(_status(data, "ORG_STATION_MAX", "station_status"), on="township_code", how="left")
+        .join(_parameter(data, area, "ORG_OFFICE_COUNT", "min_offices", "min_offices"), on="township_code", how="left")
+        .join(_parameter(data, area, "ORG_OFFICE_COUNT", "max_offices", "max_offices"), on="township_code", how="left")
+        .join(_parameter(data, area, "ORG_STATION_MAX", "max_stations", "max_stations"), on="township_code", how="left")
+        .join(_status(data, area, "ORG_OFFICE_COUNT", "office_status"), on="township_code", how="left")
+        .join(_status(data, area, "ORG_STATION_MAX", "station_status"), on="township_code", how="left")
         .with_columns(
             zero=pl.lit(0),
             small=pl.when(pl.col("is_small")).then(pl.lit("是")).otherwise(pl.lit("否")),
@@ -474,60 +524,98 @@ def _limits_in_force(frame: pl.DataFrame, band: str) -> str:
 
 
 def _limit_panel(frame: pl.DataFrame, order: list[str], *, low: str, high: str, value: str, status: str,
-                 band: str, title: str, tooltip_extra: list) -> alt.LayerChart:
-    base = alt.Chart(frame).encode(x=alt.X("township_name:N", title="乡镇", sort=order, axis=alt.Axis(labelAngle=-40)))
-    limits = base.mark_bar(color="#3498db", opacity=0.18, width=alt.RelativeBandSize(0.8)).encode(
-        y=alt.Y(f"{low}:Q"), y2=f"{high}:Q", tooltip=[alt.Tooltip(f"{band}:N", title="规定范围")]
-    )
-    marks = base.mark_point(filled=True, size=110, shape="diamond").encode(
-        y=alt.Y(f"{value}:Q", title=title, axis=alt.Axis(tickMinStep=1, format="d"), scale=alt.Scale(zero=True)),
-        color=alt.Color(
-            f"{status}:N",
-            title="状态",
-            scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
-        ),
-        tooltip=[
-            alt.Tooltip("township_name:N", title="乡镇"),
-            alt.Tooltip(f"{value}:Q", title=title),
-            alt.Tooltip(f"{band}:N", title="规定范围"),
-            alt.Tooltip(f"{status}:N", title="状态"),
-            *tooltip_extra,
+                 band: str, title: str, heading: str, extra: list[dict]) -> dict:
+    x = field("township_name", "nominal", "乡镇", sort=order, axis={"labelAngle": -40, "labelLimit": 120})
+    return {
+        "title": {"text": heading, "fontSize": 13, "anchor": "start"},
+        "width": {"step": 38},
+        "height": 220,
+        "layer": [
+            {"mark": {"type": "bar", "color": "#3498db", "opacity": 0.18, "width": {"band": 0.8}},
+             "encoding": {"x": x, "y": field(low, "quantitative"), "y2": {"field": high},
+                          "tooltip": tooltips((band, "nominal", "规定范围"))}},
+            {"mark": {"type": "point", "filled": True, "size": 110, "shape": "diamond"},
+             "encoding": {
+                 "x": x,
+                 "y": field(value, "quantitative", title, axis=WHOLE_NUMBERS, scale={"zero": True}),
+                 "color": {**status_colour(set(frame[status].drop_nulls())), "field": status},
+                 "tooltip": tooltips(("township_name", "nominal", "乡镇"), (value, "quantitative", title),
+                                     (band, "nominal", "规定范围"), (status, "nominal", "状态")) + extra,
+             }},
         ],
-    )
-    return (limits + marks).properties(width=alt.Step(38), height=220)
+    }
 
 
-def org_limits(data: Data, area: str | None) -> alt.TopLevelMixin:
-    frame = org_limits_data(data, area)
+def org_limits(data: Data, area: str | None) -> Chart | Html:
+    """Offices and stations against their limits: one diamond per township on a county's page; above, how many
+    townships have each count."""
+    row = division(data, area)
+    if row["level"] != "county":
+        return _unit_count_histogram(data, area)
+    frame = org_limits_data(data, area).head(60)
     order = frame["township_name"].to_list()
+    data_values = values(frame)
     offices = _limit_panel(
         frame, order, low="min_offices", high="max_offices", value="offices", status="office_status",
         band="office_band", title="综合性办公室（个）",
-        tooltip_extra=[alt.Tooltip("posts:Q", title="综合性岗位"), alt.Tooltip("small:N", title="规模较小")],
-    ).properties(title=alt.TitleParams(f"综合性办公室：{_limits_in_force(frame, 'office_band')}（蓝带）", fontSize=13, anchor="start"))
+        heading=f"综合性办公室：{_limits_in_force(frame, 'office_band')}（蓝带）",
+        extra=tooltips(("posts", "quantitative", "综合性岗位"), ("small", "nominal", "规模较小")),
+    )
     stations = _limit_panel(
         frame, order, low="zero", high="max_stations", value="stations", status="station_status",
-        band="station_band", title="事业站所（个）", tooltip_extra=[],
-    ).properties(title=alt.TitleParams(f"事业站所：{_limits_in_force(frame, 'station_band')}（蓝带）", fontSize=13, anchor="start"))
-    return finish(
-        alt.vconcat(offices, stations, spacing=30),
-        "org_limits",
-        "机构设置与限额",
-        "每个菱形是一个乡镇，落在蓝带外且为红色即违规；规模较小且设综合性岗位的乡镇办公室可少于下限",
+        band="station_band", title="事业站所（个）", heading=f"事业站所：{_limits_in_force(frame, 'station_band')}（蓝带）",
+        extra=[],
     )
+    return chart("org_limits", "机构设置与限额", [
+        "每个菱形是一个乡镇，落在蓝带外且为红色即违规",
+        "规模较小且设综合性岗位的乡镇，综合性办公室可少于下限",
+    ], {"data": data_values, "vconcat": [offices, stations], "spacing": 30})
 
 
-def excellent_share_data(data: Data, area: str | None) -> pl.DataFrame:
-    codes = townships_in(data, area)["township_code"]
+UNIT_MEASURES = {"offices": "综合性办公室", "stations": "事业站所"}
+
+
+def _unit_count_histogram(data: Data, area: str | None) -> Chart | Html:
+    row = division(data, area)
+    frame = data.rows("unit_counts", "division_prefix", area or "").with_columns(
+        status_zh=_status_zh(), measure_zh=pl.col("measure").replace_strict(UNIT_MEASURES, default=pl.col("measure"))
+    )
+    if frame.is_empty():
+        return _note("没有机构数据。")
+    panels = []
+    for measure, title in UNIT_MEASURES.items():
+        part = frame.filter(pl.col("measure") == measure)
+        panels.append({
+            "data": values(part),
+            "title": {"text": f"在用{title}的个数", "fontSize": 13, "anchor": "start"},
+            "width": {"step": 30},
+            "height": 200,
+            "mark": {"type": "bar"},
+            "encoding": {
+                "x": field("units", "ordinal", f"{title}（个）", axis={"labelAngle": 0}),
+                "y": field("townships", "quantitative", "乡镇数", stack="zero", axis=WHOLE_NUMBERS),
+                "color": status_colour(set(frame["status_zh"])),
+                "tooltip": tooltips(("measure_zh", "nominal", "机构"), ("units", "ordinal", "个数"),
+                                    ("status_zh", "nominal", "状态"), ("townships", "quantitative", "乡镇数")),
+            },
+        })
+    return chart("org_limits", "机构设置与限额", [
+        f"{label(data, row)}：有多少乡镇在用几个综合性办公室、几个事业站所",
+        "颜色为各乡镇按其生效规定的结论：红色违规，灰色没有生效规则（不适用）；各乡镇的限额见县级页面",
+    ], {"hconcat": panels, "spacing": 30})
+
+
+def excellent_share_data(data: Data, area: str) -> pl.DataFrame:
+    names = data.within("townships", area).select("township_code", "township_name")
     flagged = (
-        data.violations.filter(pl.col("rule_id") == "APPR_EXCELLENT_RATIO")
+        data.within("findings", area).filter(pl.col("rule_id") == "APPR_EXCELLENT_RATIO")
         .select("township_code", pl.col("period").cast(pl.Int64).alias("appraisal_year"), flagged=pl.lit(True))
     )
     return (
-        data.appraisals.filter(pl.col("township_code").is_in(codes.implode()) & (pl.col("graded") > 0))
+        data.within("appraisals", area).filter(pl.col("graded") > 0)
         .with_columns(pl.col("appraisal_year").cast(pl.Int64))
-        .join(_names(data), on="township_code")
-        .join(_parameter(data, "APPR_EXCELLENT_RATIO", "max_excellent_pct", "limit_pct"), on="township_code", how="left")
+        .join(names, on="township_code")
+        .join(_parameter(data, area, "APPR_EXCELLENT_RATIO", "max_excellent_pct", "limit_pct"), on="township_code", how="left")
         .join(flagged, on=["township_code", "appraisal_year"], how="left")
         .with_columns(
             share=(100 * pl.col("excellent") / pl.col("graded")).round(1),
@@ -539,42 +627,200 @@ def excellent_share_data(data: Data, area: str | None) -> pl.DataFrame:
     )
 
 
-def excellent_share(data: Data, area: str | None) -> alt.TopLevelMixin:
+def excellent_share(data: Data, area: str | None) -> Chart | Html:
+    """The excellent share of each township and year on a county's page; above, how many townships exceeded the
+    share in force each year."""
+    row = division(data, area)
+    if row["level"] != "county":
+        return _appraisal_years(data, area)
     frame = excellent_share_data(data, area)
+    if frame.is_empty():
+        return _note("没有考核数据。")
     limits = frame.select(pl.col("limit_pct").drop_nulls().unique().sort()).with_columns(
         label=pl.format("上限 {}%", pl.col("limit_pct"))
     )
-    base = alt.Chart(frame).encode(
-        x=alt.X("appraisal_year:O", title="考核年度", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("share:Q", title="优秀比例（%）", scale=alt.Scale(domain=[0, max(40.0, float(frame["share"].max() or 0) + 5)])),
+    top = max(40.0, float(frame["share"].max() or 0) + 5)
+    x = field("appraisal_year", "ordinal", "考核年度", axis={"labelAngle": 0})
+    y = field("share", "quantitative", "优秀比例（%）", scale={"domain": [0, top]})
+    layers = [
+        {"mark": {"type": "circle", "size": 90, "opacity": 0.75},
+         "encoding": {"x": x, "y": y, "xOffset": field("township_name", "nominal"),
+                      "color": colour("finding", "结论", {"违规": "#c0392b", "未记违规": "#7f8c8d"}),
+                      "tooltip": tooltips(("township_name", "nominal", "乡镇"), ("appraisal_year", "ordinal", "年度"),
+                                          ("ratio", "nominal", "优秀/定等次（公务员）"), ("share", "quantitative", "优秀比例（%）"),
+                                          ("not_graded", "quantitative", "不定等次（不计入）"), ("finding", "nominal", "结论"))}},
+        {"transform": [{"filter": "datum.finding === '违规'"}],
+         "mark": {"type": "text", "align": "left", "dx": 7, "fontSize": 11, "color": "#c0392b"},
+         "encoding": {"x": x, "y": y, "xOffset": field("township_name", "nominal"), "text": field("township_name", "nominal")}},
+    ]
+    if limits.height:
+        layers += [
+            {"data": values(limits), "mark": {"type": "rule", "color": "#c0392b", "strokeDash": [6, 4]},
+             "encoding": {"y": field("limit_pct", "quantitative")}},
+            {"data": values(limits), "mark": {"type": "text", "align": "right", "baseline": "bottom", "dy": -3,
+                                              "color": "#c0392b"},
+             "encoding": {"y": field("limit_pct", "quantitative"), "x": {"value": 800}, "text": field("label", "nominal")}},
+        ]
+    return chart("excellent_share", "年度考核优秀比例（公务员，按乡镇和年度）", [
+        "每个点是一个乡镇一年；虚线为规定上限，红点为已记违规",
+        "虚线以上的灰点为规则生效前的年度或本辖区不适用",
+    ], {"data": values(frame), "width": 800, "height": 300, "layer": layers})
+
+
+def _appraisal_years(data: Data, area: str | None) -> Chart | Html:
+    row = division(data, area)
+    frame = data.rows("appraisal_years", "division_prefix", area or "").sort("appraisal_year")
+    if frame.is_empty():
+        return _note("没有考核数据。")
+    long = frame.with_columns(
+        share=(100 * pl.col("excellent") / pl.col("graded")).round(1),
+        others=pl.col("townships_graded") - pl.col("townships_over_limit"),
+    ).select(
+        "appraisal_year", "townships_graded", "share",
+        pl.col("townships_over_limit").alias("超过上限（已记违规）"), pl.col("others").alias("未记违规"),
+    ).unpivot(index=["appraisal_year", "townships_graded", "share"], variable_name="finding", value_name="townships")
+    return chart("excellent_share", "年度考核优秀比例：超过上限的乡镇", [
+        f"{label(data, row)}：每年定等次的乡镇中，优秀比例超过其生效上限（已记违规）的个数",
+        "未记违规包括规则生效前的年度和不适用该规则的乡镇；各乡镇的比例见县级页面",
+    ], {
+        "data": values(long),
+        "width": {"step": 40},
+        "height": 240,
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": field("appraisal_year", "ordinal", "考核年度", axis={"labelAngle": 0}),
+            "y": field("townships", "quantitative", "乡镇数", stack="zero", axis=WHOLE_NUMBERS),
+            "color": colour("finding", "结论", {"超过上限（已记违规）": "#c0392b", "未记违规": "#bdc3c7"}),
+            "tooltip": tooltips(("appraisal_year", "ordinal", "年度"), ("finding", "nominal", "结论"),
+                                ("townships", "quantitative", "乡镇数"), ("townships_graded", "quantitative", "定等次的乡镇"),
+                                ("share", "quantitative", "全部定等次公务员中优秀比例（%）")),
+        },
+    })
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------------------------------------------
+
+
+_TAGS = re.compile(r"<[^>]+>")
+SHORT_CELL = 16
+"""A cell with no more characters than this is never wrapped (a date, a name, an id), so that a long sentence
+beside it cannot squeeze it into a column one character wide."""
+
+
+def _cell(content: str) -> str:
+    shown = html.unescape(_TAGS.sub("", content))
+    return f'<td class="wh-nowrap">{content}</td>' if len(shown) <= SHORT_CELL and "<br>" not in content else f"<td>{content}</td>"
+
+
+def _table(head: list[str], rows: list[list[str]], css: str = "") -> str:
+    header = "".join(f"<th>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
+    return f'<div class="wh-scroll"><table class="wh-table {css}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def units_table(data: Data, area: str | None) -> Html:
+    """Every unit one level below, with its figures and a link to its page."""
+    row = division(data, area)
+    below_level = child_level(data, row["level"])
+    below = children(data, area)
+    if below.is_empty():
+        return _note("没有下级单位。")
+    kind = "township" if below_level == "township" else "area"
+    rows = []
+    for unit in below.iter_rows(named=True):
+        name = _link(data, kind, unit["division_prefix"], _text(unit["label"]))
+        findings = f"{unit['findings']}" + (
+            f"（严重 {unit['findings_error']}、警示 {unit['findings_warn']}、提示 {unit['findings_info']}）" if unit["findings"] else ""
+        )
+        cells = [name, _text(unit["division_prefix"])]
+        if below_level != "township":
+            cells += [str(unit["townships"]), str(unit["townships_with_findings"]), str(unit["townships_not_covered"])]
+        else:
+            cells += ["无生效规则（不适用）" if unit["townships_not_covered"] else "有生效规则"]
+        cells += [findings, str(unit["people_with_findings"])]
+        if below_level != "township":
+            cells.append(_text(unit["example_townships"]))
+        rows.append(cells)
+    head = [unit_word(data, below_level), "代码"]
+    head += ["乡镇", "有违规的乡镇", "无生效规则的乡镇"] if below_level != "township" else ["适用情况"]
+    head += ["违规（条）", "涉及人员"]
+    if below_level != "township":
+        head.append("所辖乡镇（前三个）")
+    return Html(_table(head, rows))
+
+
+FINDINGS_ORDER = ["severity_rank", "rule_order", "township_code", "person_id", "period"]
+
+
+def findings_frame(data: Data, area: str | None = None, *, person: str | None = None) -> pl.DataFrame:
+    """A page's findings (dash_findings): of a division or township (area), or of a person; most severe first."""
+    return data.memo(("findings", area, person), lambda: _findings_frame(data, area, person))
+
+
+def _findings_frame(data: Data, area: str | None, person: str | None) -> pl.DataFrame:
+    rows = data.rows("findings", "person_id", person) if person else data.within("findings", area)
+    return (
+        rows.join(_rule_titles(data).drop("title_zh"), on="rule_id", how="left")
+        .with_columns(
+            severity_rank=pl.col("severity").replace_strict({k: i for i, k in enumerate(SEVERITIES)}, default=9),
+            severity_zh=_severity_zh(),
+            event_date=_iso("event_on"),
+            person_label=pl.when(pl.col("person_id").is_null()).then(pl.lit("（乡镇）"))
+            .otherwise(pl.col("person_name").fill_null("") + "（" + pl.col("person_id") + "）"),
+        )
+        .sort(FINDINGS_ORDER, nulls_last=True)
     )
-    points = base.mark_circle(size=90, opacity=0.75).encode(
-        xOffset=alt.XOffset("township_name:N"),
-        color=alt.Color(
-            "finding:N", title="结论", scale=alt.Scale(domain=["违规", "未记违规"], range=["#c0392b", "#7f8c8d"])
-        ),
-        tooltip=[
-            alt.Tooltip("township_name:N", title="乡镇"),
-            alt.Tooltip("appraisal_year:O", title="年度"),
-            alt.Tooltip("ratio:N", title="优秀/定等次（公务员）"),
-            alt.Tooltip("share:Q", title="优秀比例（%）"),
-            alt.Tooltip("not_graded:Q", title="不定等次（不计入）"),
-            alt.Tooltip("finding:N", title="结论"),
-        ],
-    )
-    names = base.transform_filter(alt.datum.finding == "违规").mark_text(align="left", dx=7, fontSize=11, color="#c0392b").encode(
-        xOffset=alt.XOffset("township_name:N"), text="township_name:N"
-    )
-    line = alt.Chart(limits).mark_rule(color="#c0392b", strokeDash=[6, 4]).encode(y="limit_pct:Q")
-    line_label = alt.Chart(limits).mark_text(align="right", baseline="bottom", dy=-3, color="#c0392b").encode(
-        y="limit_pct:Q", x=alt.value(800), text="label:N"
-    )
-    return finish(
-        (points + names + line + line_label).properties(width=800, height=300),
-        "excellent_share",
-        "年度考核优秀比例（公务员，按乡镇和年度）",
-        "每个点是一个乡镇一年；虚线为规定上限。红点为已记违规；线上的灰点为规则生效前或本辖区不适用的年份",
-    )
+
+
+def _evidence(data: Data, finding: dict) -> str:
+    rows = data.rows("evidence", "township_code", finding["township_code"]).filter(
+        (pl.col("rule_id") == finding["rule_id"])
+        & pl.col("person_id").eq_missing(finding["person_id"])
+        & pl.col("period").eq_missing(finding["period"])
+    ).sort("evidence_kind", "evidence_on", "evidence_id", nulls_last=True)
+    if rows.is_empty():
+        return '<span class="wh-muted">（无相关记录）</span>'
+    items = [
+        f'<li><span class="wh-muted">{EVIDENCE_KINDS.get(r["evidence_kind"], _text(r["evidence_kind"]))} '
+        f'{_text(r["evidence_id"])}</span> {_text(r["detail_zh"])}</li>'
+        for r in rows.iter_rows(named=True)
+    ]
+    shown = f'<ul class="wh-evidence">{"".join(items[:EVIDENCE_SHOWN])}</ul>'
+    if len(items) > EVIDENCE_SHOWN + 1:
+        shown += (f'<details><summary>另 {len(items) - EVIDENCE_SHOWN} 条记录</summary>'
+                  f'<ul class="wh-evidence">{"".join(items[EVIDENCE_SHOWN:])}</ul></details>')
+    elif len(items) > EVIDENCE_SHOWN:
+        shown = f'<ul class="wh-evidence">{"".join(items)}</ul>'
+    return shown
+
+
+def findings_table(data: Data, area: str | None = None, *, person: str | None = None,
+                   limit: int | None = None) -> Html:
+    """The findings with what was observed, the limit, the clause and the records each rests on: every one of a
+    township's or a person's, the most severe `limit` (FINDINGS_LISTED) of a larger division."""
+    frame = findings_frame(data, area, person=person)
+    if frame.is_empty():
+        return _note("未发现违规。")
+    if limit is None and person is None and (area is None or len(area) < 12):
+        limit = FINDINGS_LISTED
+    shown = frame.head(limit) if limit else frame
+    rows = []
+    for f in shown.iter_rows(named=True):
+        severity = f'<span class="wh-tag wh-{_text(f["severity"])}">{_text(f["severity_zh"])}</span>'
+        township, who = township_and_person(data, f, "（乡镇）")
+        when = _text(f["event_date"]) + (f"<br>{f['period']} 年度" if f["period"] is not None else "")
+        clause = (f'{_text(f["clause_zh"])}<details><summary>原文</summary>{_text(f["citation"])}</details>'
+                  if f["clause_zh"] else _text(f["citation"]))
+        rows.append([f"{_text(f['title_zh'])}<br>{severity}", township, who, when, _text(f["observed_zh"]),
+                     _text(f["limit_zh"]), clause, _evidence(data, f)])
+    head = ["规则", "乡镇", "人员", "事件日期", "发现", "规定", "依据", "所依据的记录"]
+    note = ""
+    if shown.height < frame.height:
+        note = (f'<p class="wh-note">共 {frame.height} 条违规，按严重程度列出前 {shown.height} 条；其余见下级单位的页面'
+                "（或 violations.csv）。</p>")
+    return Html(note + _table(head, rows, "wh-findings"))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -582,32 +828,75 @@ def excellent_share(data: Data, area: str | None) -> alt.TopLevelMixin:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def township_overview(data: Data, township_code: str):
-    from IPython.display import HTML
+def township(data: Data, township_code: str) -> dict:
+    rows = data.within("scorecard", township_code) if len(township_code or "") == 12 else data.scorecard.clear()
+    if rows.is_empty():
+        raise ValueError(f"仓库中没有乡镇 {township_code} / no township {township_code} in the warehouse")
+    return rows.row(0, named=True)
 
+
+def _township_name(data: Data, code: str | None) -> str:
+    rows = data.rows("townships", "township_code", code) if code else data.townships.clear()
+    return rows["township_name"][0] if rows.height else (code or "")
+
+
+def township_overview(data: Data, township_code: str) -> Html:
     row = township(data, township_code)
     kind = TOWNSHIP_TYPES.get(row["township_type"], row["township_type"] or "")
-    flags = "、".join(label for flag, label in (("is_small", "规模较小"), ("is_developed_town", "经济发达镇")) if row[flag])
+    flags = "、".join(label_ for flag, label_ in (("is_small", "规模较小"), ("is_developed_town", "经济发达镇")) if row[flag])
     experienced = row["leadership_team_experienced"]
-    return HTML(
-        f"<h1>{_text(row['township_name'])}（{_text(township_code)}）</h1>\n"
-        f"<p>{_text(kind)}{'，' + flags if flags else ''}；县级代码 {_text(row['county_code'])}；核查基准日 "
-        f"<strong>{data.as_of:%Y-%m-%d}</strong>。</p>\n"
-        f"<p>在用机构：综合性办公室 {row['offices']} 个、综合性岗位 {row['posts']} 个、行政所 {row['institutes']} 个、"
+    statuses = data.rows("division_rules", "division_prefix", township_code)
+    counted = {code: statuses.filter(pl.col("status") == code).height for code in STATUSES}
+    people = data.rows("findings", "township_code", township_code)["person_id"].drop_nulls().n_unique()
+    findings = row["violations_error"] + row["violations_warn"] + row["violations_info"]
+    county = division(data, township_code[:6])
+    cards = [
+        _figure(findings, f"违规（严重 {row['violations_error']}、警示 {row['violations_warn']}、提示 {row['violations_info']}）",
+                "wh-bad" if findings else ""),
+        _figure(counted["failed"], "违反的规则（条）", "wh-bad" if counted["failed"] else ""),
+        _figure(counted["passed"], "适用且未违反的规则（条）"),
+        _figure(counted["not_covered"], "无生效版本的规则（不适用）"),
+        _figure(people, "涉及人员（人）"),
+    ]
+    return Html(
+        crumbs(data, township_code)
+        + f"<h1>{_text(row['township_name'])}（{_text(township_code)}）</h1>\n"
+        + f"<p>类型：{_text(kind)}{'，' + flags if flags else ''}；所属{_text(label(data, county))}；核查基准日 "
+        f"<strong>{data.as_of:%Y-%m-%d}</strong>；{judged_with(data)}。</p>\n"
+        + _figures(*cards)
+        + f"<p>在用机构：综合性办公室 {row['offices']} 个、综合性岗位 {row['posts']} 个、行政所 {row['institutes']} 个、"
         f"事业站所 {row['stations']} 个、便民服务中心 {row['centers']} 个、派驻机构 {row['dispatched']} 个。"
         f"领导班子 {row['leadership_team_size']} 人"
         + (f"（满乡镇工作年限 {experienced} 人）" if experienced is not None else "")
         + (f"，核定领导职数 {row['approved_leader_posts']} 名" if row["approved_leader_posts"] is not None else "")
-        + f"；在岗社会工作人员 {row['social_workers']} 人。</p>\n"
-        f"<p>违规：严重 <strong>{row['violations_error']}</strong> 条，警示 <strong>{row['violations_warn']}</strong> 条，"
-        f"提示 {row['violations_info']} 条。</p>"
+        + f"；在岗社会工作人员 {row['social_workers']} 人。</p>"
     )
+
+
+def rule_status_table(data: Data, township_code: str) -> Html:
+    """Each rule of the rulebook for the township: broken (how often), passed, or not covered (no version in
+    force: not a pass), with the date it is in force from."""
+    township(data, township_code)
+    frame = (
+        _rule_titles(data)
+        .join(data.rules.select("rule_id", "severity"), on="rule_id")
+        .join(data.rows("division_rules", "division_prefix", township_code).drop("level"), on="rule_id", how="left")
+        .with_columns(status_zh=_status_zh(), severity_zh=_severity_zh())
+        .sort("rule_order")
+    )
+    rows = []
+    for r in frame.iter_rows(named=True):
+        status = f'<span class="wh-tag wh-{_text(r["status"])}">{_text(r["status_zh"])}</span>'
+        count = f"{r['findings']} 条" if r["findings"] else ""
+        since = f"{r['first_in_force_on']:%Y-%m-%d}" if r["first_in_force_on"] else ""
+        rows.append([_text(r["title_zh"]), _text(r["severity_zh"]), status, count, since])
+    return Html(_table(["规则", "严重程度", "结论", "违规", "最早生效日"], rows, "wh-compact"))
 
 
 def units_timeline_data(data: Data, township_code: str) -> pl.DataFrame:
     kinds = list(UNIT_KINDS)
     frame = (
-        data.units.filter(pl.col("township_code") == township_code)
+        data.within("units", township_code)
         .with_columns(
             kind_zh=pl.col("unit_kind").replace_strict(UNIT_KINDS, default=pl.col("unit_kind")),
             kind_order=pl.col("unit_kind").replace_strict({k: i for i, k in enumerate(kinds)}, default=len(kinds)),
@@ -625,34 +914,37 @@ def units_timeline_data(data: Data, township_code: str) -> pl.DataFrame:
     return frame.with_columns(label=pl.when(duplicated).then(pl.col("label") + " " + pl.col("unit_id")).otherwise(pl.col("label")))
 
 
-def units_timeline(data: Data, township_code: str) -> alt.TopLevelMixin:
+def units_timeline(data: Data, township_code: str) -> Chart | Html:
     frame = units_timeline_data(data, township_code)
     name = township(data, township_code)["township_name"]
-    bars = alt.Chart(frame).mark_bar(height=14, cornerRadius=2).encode(
-        y=alt.Y("label:N", title=None, sort=frame["label"].to_list(), axis=alt.Axis(labelLimit=260)),
-        x=alt.X("established_on:T", title="时间", axis=alt.Axis(format="%Y", tickCount={"interval": "year", "step": 2})),
-        x2="end_on:T",
-        color=alt.Color("kind_zh:N", title="机构类别", sort=list(UNIT_KINDS.values())),
-        opacity=alt.Opacity("status:N", title="状态", scale=alt.Scale(domain=["基准日在用", "已撤销"], range=[1.0, 0.4])),
-        tooltip=[
-            alt.Tooltip("unit_name:N", title="机构"),
-            alt.Tooltip("kind_zh:N", title="类别"),
-            alt.Tooltip("established:N", title="设立日期"),
-            alt.Tooltip("abolished:N", title="撤销日期"),
-            alt.Tooltip("unit_id:N", title="机构编号"),
-        ],
-    )
+    if frame.is_empty():
+        return _note("该乡镇没有机构记录。")
     as_of = pl.DataFrame({"as_of": [data.as_of], "label": [f"核查基准日 {data.as_of:%Y-%m-%d}"]})
-    rule = alt.Chart(as_of).mark_rule(color="#c0392b", strokeDash=[6, 4]).encode(x="as_of:T")
-    rule_label = alt.Chart(as_of).mark_text(align="right", dx=-4, dy=-6, baseline="bottom", color="#c0392b").encode(
-        x="as_of:T", y=alt.value(0), text="label:N"
-    )
-    return finish(
-        (bars + rule + rule_label).properties(width=640, height=alt.Step(18)),
-        "units_timeline",
-        f"{name}的机构设置沿革",
+    x = field("established_on", "temporal", "时间", axis={"format": "%Y", "tickCount": {"interval": "year", "step": 2}})
+    return chart("units_timeline", f"{name}的机构设置沿革", [
         "每条横条是一个机构从设立到撤销；虚线为核查基准日，与虚线相交的是当日在用机构",
-    )
+    ], {
+        "width": 640,
+        "height": {"step": 18},
+        "layer": [
+            {"data": values(frame), "mark": {"type": "bar", "height": 14, "cornerRadius": 2},
+             "encoding": {
+                 "y": field("label", "nominal", None, sort=frame["label"].to_list(), axis={"labelLimit": 260}),
+                 "x": x,
+                 "x2": {"field": "end_on"},
+                 "color": field("kind_zh", "nominal", "机构类别", sort=list(UNIT_KINDS.values())),
+                 "opacity": field("status", "nominal", "状态", scale={"domain": ["基准日在用", "已撤销"], "range": [1.0, 0.4]}),
+                 "tooltip": tooltips(("unit_name", "nominal", "机构"), ("kind_zh", "nominal", "类别"),
+                                     ("established", "nominal", "设立日期"), ("abolished", "nominal", "撤销日期"),
+                                     ("unit_id", "nominal", "机构编号")),
+             }},
+            {"data": values(as_of), "mark": {"type": "rule", "color": "#c0392b", "strokeDash": [6, 4]},
+             "encoding": {"x": field("as_of", "temporal")}},
+            {"data": values(as_of), "mark": {"type": "text", "align": "right", "dx": -4, "dy": -6, "baseline": "bottom",
+                                             "color": "#c0392b"},
+             "encoding": {"x": field("as_of", "temporal"), "y": {"value": 0}, "text": field("label", "nominal")}},
+        ],
+    })
 
 
 NOT_JUDGED = "规则不适用"
@@ -660,7 +952,7 @@ NOT_JUDGED = "规则不适用"
 
 def leadership_data(data: Data, township_code: str) -> pl.DataFrame:
     return (
-        data.leadership.filter(pl.col("township_code") == township_code)
+        data.within("leadership", township_code)
         .with_columns(
             years=(pl.col("township_days") / 365).round(2),
             leadership_years=(pl.col("leadership_days") / 365).round(2),
@@ -673,9 +965,11 @@ def leadership_data(data: Data, township_code: str) -> pl.DataFrame:
     )
 
 
-def leadership_team(data: Data, township_code: str) -> alt.TopLevelMixin:
+def leadership_team(data: Data, township_code: str) -> Chart | Html:
     frame = leadership_data(data, township_code)
     row = township(data, township_code)
+    if frame.is_empty():
+        return _note("核查基准日该乡镇没有在任的领导班子成员。")
     covered = frame.filter(pl.col("is_rule_covered"))
     experienced = int(covered["is_experienced"].sum()) if covered.height else 0
     members = frame.height
@@ -687,109 +981,61 @@ def leadership_team(data: Data, township_code: str) -> alt.TopLevelMixin:
     else:
         years, domain, colours = None, [NOT_JUDGED], ["#7f8c8d"]
         subtitle = f"班子 {members} 人；本辖区无生效的班子经历规则，只列出各人的乡镇工作经历"
-    bars = alt.Chart(frame).mark_bar(height=16).encode(
-        y=alt.Y("label:N", title=None, sort=frame["label"].to_list(), axis=alt.Axis(labelLimit=300)),
-        x=alt.X("years:Q", title="累计乡镇工作经历（年）"),
-        color=alt.Color(
-            "reached:N", title=f"{years} 年线" if years else "班子经历规则", scale=alt.Scale(domain=domain, range=colours)
-        ),
-        tooltip=[
-            alt.Tooltip("name:N", title="姓名"),
-            alt.Tooltip("person_id:N", title="人员编号"),
-            alt.Tooltip("positions:N", title="职务"),
-            alt.Tooltip("township_days:Q", title="乡镇工作（天）"),
-            alt.Tooltip("leadership_days:Q", title="乡镇领导工作（天）"),
-            alt.Tooltip("years:Q", title="乡镇工作（年）"),
-            alt.Tooltip("reached:N", title="是否满年限"),
-        ],
-    )
-    layers = bars
+    layers = [{
+        "data": values(frame),
+        "mark": {"type": "bar", "height": 16},
+        "encoding": {
+            "y": field("label", "nominal", None, sort=frame["label"].to_list(), axis={"labelLimit": 300}),
+            "x": field("years", "quantitative", "累计乡镇工作经历（年）"),
+            "color": field("reached", "nominal", f"{years} 年线" if years else "班子经历规则",
+                           scale={"domain": domain, "range": colours}),
+            "tooltip": tooltips(("name", "nominal", "姓名"), ("person_id", "nominal", "人员编号"),
+                                ("positions", "nominal", "职务"), ("township_days", "quantitative", "乡镇工作（天）"),
+                                ("leadership_days", "quantitative", "乡镇领导工作（天）"), ("years", "quantitative", "乡镇工作（年）"),
+                                ("reached", "nominal", "是否满年限")),
+        },
+    }]
     if years is not None:
-        line_frame = pl.DataFrame({"years": [years], "label": [f"{years} 年（{rule['min_township_days']} 天）"]})
-        line = alt.Chart(line_frame).mark_rule(color="#2c3e50", strokeDash=[6, 4], size=2).encode(x="years:Q")
-        line_label = alt.Chart(line_frame).mark_text(align="left", dx=4, dy=-4, baseline="bottom").encode(
-            x="years:Q", y=alt.value(0), text="label:N"
-        )
-        layers = bars + line + line_label
-    return finish(
-        layers.properties(width=560, height=alt.Step(24)),
-        "leadership_team",
-        f"{row['township_name']}领导班子的乡镇工作经历（截至 {data.as_of:%Y-%m-%d}）",
-        subtitle,
-    )
+        line = pl.DataFrame({"years": [years], "label": [f"{years} 年（{rule['min_township_days']} 天）"]})
+        layers += [
+            {"data": values(line), "mark": {"type": "rule", "color": "#2c3e50", "strokeDash": [6, 4], "size": 2},
+             "encoding": {"x": field("years", "quantitative")}},
+            {"data": values(line), "mark": {"type": "text", "align": "left", "dx": 4, "dy": -4, "baseline": "bottom"},
+             "encoding": {"x": field("years", "quantitative"), "y": {"value": 0}, "text": field("label", "nominal")}},
+        ]
+    return chart("leadership_team", f"{row['township_name']}领导班子的乡镇工作经历（截至 {data.as_of:%Y-%m-%d}）",
+                 [subtitle], {"width": 560, "height": {"step": 24}, "layer": layers})
 
 
-def findings_timeline(data: Data, *, township_code: str | None = None, person_id: str | None = None, name: str = "findings"):
-    """Each finding as a mark on its event date, with the message and citation in the tooltip; a sentence when
-    there is none."""
-    from IPython.display import Markdown
-
-    frame = findings(data, township_code=township_code, person_id=person_id)
+def findings_timeline(data: Data, area: str | None = None, *, person: str | None = None,
+                      name: str = "findings") -> Chart | Html:
+    """Each finding as a mark on its event date, with what was found, the limit and the clause in the tooltip; a
+    sentence when there is none."""
+    frame = findings_frame(data, area, person=person)
     if frame.is_empty():
-        return Markdown("**未发现违规。** / No findings.")
+        return _note("<strong>未发现违规。</strong>")
     order = frame.sort("rule_order").unique("title_zh", maintain_order=True)["title_zh"].to_list()
-    chart = alt.Chart(frame).mark_point(filled=True, size=160, shape="diamond").encode(
-        x=alt.X("event_on:T", title="事件日期", scale=alt.Scale(padding=16), axis=alt.Axis(format="%Y-%m", labelAngle=0)),
-        y=alt.Y("title_zh:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
-        color=severity_color(),
-        tooltip=[
-            alt.Tooltip("title_zh:N", title="规则"),
-            alt.Tooltip("severity_zh:N", title="严重程度"),
-            alt.Tooltip("township_name:N", title="乡镇"),
-            alt.Tooltip("person_label:N", title="人员"),
-            alt.Tooltip("event_date:N", title="事件日期"),
-            alt.Tooltip("observed:N", title="发现"),
-            alt.Tooltip("limit_value:N", title="限值"),
-            alt.Tooltip("message_zh:N", title="说明"),
-            alt.Tooltip("citation:N", title="依据"),
-        ],
-    )
-    return finish(
-        chart.properties(width=600, height=alt.Step(30)),
-        name,
-        f"违规发现（{frame.height} 条）",
-        "每个菱形是一条违规，位于所判事件的日期（状态类规则为核查基准日）；悬停查看说明和依据",
-    )
-
-
-FINDING_COLUMNS = {
-    "title_zh": "规则",
-    "severity_zh": "严重程度",
-    "township_name": "乡镇",
-    "person_label": "人员",
-    "period": "年度",
-    "event_date": "事件日期",
-    "observed": "发现",
-    "limit_value": "限值",
-    "message_zh": "说明",
-    "citation": "依据",
-}
-
-
-def findings_table(data: Data, *, township_code: str | None = None, person_id: str | None = None):
-    """The findings as a table with their citations, for reading and copying into a report."""
-    from IPython.display import HTML, Markdown
-
-    frame = findings(data, township_code=township_code, person_id=person_id)
-    if frame.is_empty():
-        return Markdown("未发现违规。")
-    wide = {"message_zh", "citation"}
-    cell = "border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left;"
-
-    def style(column: str) -> str:
-        return cell + ("min-width:16em;" if column in wide else "white-space:nowrap;")
-
-    head = "".join(f'<th style="{style(c)}background:#f4f6f7">{label}</th>' for c, label in FINDING_COLUMNS.items())
-    rows = []
-    for row in frame.select(list(FINDING_COLUMNS)).iter_rows(named=True):
-        cells = "".join(
-            f'<td style="{style(c)}">{_text(row[c])}</td>' for c in FINDING_COLUMNS
-        )
-        rows.append(f"<tr>{cells}</tr>")
-    return HTML(
-        '<table class="warehouse-findings" style="font-size:13px;border-collapse:collapse;table-layout:auto">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    first, last = frame["event_on"].min(), frame["event_on"].max()
+    span_years = (last - first).days / 365
+    axis = {"format": "%Y" if span_years > 3 else "%Y-%m", "labelAngle": 0, "labelOverlap": "greedy",
+            "labelSeparation": 10, "tickCount": {"interval": "year", "step": 1} if span_years > 3 else 6}
+    return chart(name, f"违规发现（{frame.height} 条）", [
+        "每个菱形是一条违规，位于所判事件的日期（状态类规则为核查基准日）；悬停查看发现、规定和依据",
+    ], {
+        "data": values(frame),
+        "width": 600,
+        "height": {"step": 30},
+        "mark": {"type": "point", "filled": True, "size": 160, "shape": "diamond"},
+        "encoding": {
+            "x": field("event_on", "temporal", "事件日期", scale={"padding": 16}, axis=axis),
+            "y": field("title_zh", "nominal", None, sort=order),
+            "color": severity_colour(),
+            "tooltip": tooltips(("title_zh", "nominal", "规则"), ("severity_zh", "nominal", "严重程度"),
+                                ("township_name", "nominal", "乡镇"), ("person_label", "nominal", "人员"),
+                                ("event_date", "nominal", "事件日期"), ("observed_zh", "nominal", "发现"),
+                                ("limit_zh", "nominal", "规定"), ("clause_zh", "nominal", "依据")),
+        },
+    })
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -805,13 +1051,27 @@ ANNIVERSARIES = (
 date, and what changes on that date."""
 
 
-def person_overview(data: Data, person_id: str):
-    from IPython.display import HTML
+def person(data: Data, person_id: str) -> dict:
+    rows = data.rows("people", "person_id", person_id)
+    if rows.is_empty():
+        raise ValueError(f"仓库中没有人员 {person_id} / no person {person_id} in the warehouse")
+    return rows.row(0, named=True)
 
+
+def _home_township(data: Data, person_id: str) -> str | None:
+    """The township a person's page hangs under: of their findings, else of their latest township posting."""
+    found = data.rows("findings", "person_id", person_id)
+    if found.height:
+        return found.sort("event_on")["township_code"][-1]
+    postings = data.rows("postings", "person_id", person_id).filter(pl.col("is_township")).sort("start_date")
+    return postings["township_code"][-1] if postings.height else None
+
+
+def person_overview(data: Data, person_id: str) -> Html:
     row = person(data, person_id)
-    recruit = data.recruits.filter(pl.col("person_id") == person_id)
+    recruit = data.rows("recruits", "person_id", person_id)
     category = STAFF_CATEGORIES.get(row["staff_category"], row["staff_category"] or "")
-    facts = f"{_text(category)}；核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>。"
+    facts = f"{_text(category)}；核查基准日 <strong>{data.as_of:%Y-%m-%d}</strong>；{judged_with(data)}。"
     if row["recruited_on"] is not None:
         facts += f"录用日期 {row['recruited_on']:%Y-%m-%d}。"
     anniversaries = [
@@ -822,14 +1082,18 @@ def person_overview(data: Data, person_id: str):
     ]
     if anniversaries:
         r = recruit.row(0, named=True)
-        names = dict(_names(data).iter_rows())
         facts += (
-            f"录用时在{_text(names.get(r['recruitment_township_code'], r['recruitment_township_code']))}（新录用乡镇公务员）："
+            f"录用时在{_text(_township_name(data, r['recruitment_township_code']))}（新录用乡镇公务员）："
             + "，".join(anniversaries) + "。"
         )
-    count = findings(data, person_id=person_id).height
-    return HTML(
-        f"<h1>{_text(row['name'])}（{_text(person_id)}）</h1>\n<p>{facts}</p>\n<p>涉及本人的违规 <strong>{count}</strong> 条。</p>"
+    found = findings_frame(data, person=person_id)
+    home = _home_township(data, person_id)
+    by_rule = "、".join(_text(t) for t in found["title_zh"].unique(maintain_order=True))
+    return Html(
+        (crumbs(data, home, person=person_id) if home else "")
+        + f"<h1>{_text(row['name'])}（{_text(person_id)}）</h1>\n<p>{facts}</p>\n"
+        + _figures(_figure(found.height, "涉及本人的违规（条）", "wh-bad" if found.height else ""))
+        + (f"<p>涉及规则：{by_rule}。</p>" if by_rule else "")
     )
 
 
@@ -857,10 +1121,16 @@ POSTING_COLOURS = {
 
 def career_data(data: Data, person_id: str) -> pl.DataFrame:
     person(data, person_id)
-    units = data.units.select("unit_id", "unit_name")
+    postings = data.rows("postings", "person_id", person_id)
+    codes = postings["township_code"].drop_nulls().unique().to_list()
+    names = pl.DataFrame({"township_code": codes, "township_name": [_township_name(data, c) for c in codes]},
+                         schema={"township_code": pl.String, "township_name": pl.String})
+    unit_ids = set(postings["unit_id"].drop_nulls())
+    units = pl.concat([data.within("units", c) for c in codes]) if codes else data.units.clear()
+    units = units.filter(pl.col("unit_id").is_in(list(unit_ids))).select("unit_id", "unit_name")
     return (
-        data.postings.filter(pl.col("person_id") == person_id)
-        .join(_names(data), on="township_code", how="left")
+        postings
+        .join(names, on="township_code", how="left")
         .join(units, on="unit_id", how="left")
         .with_columns(
             kind=_posting_kind(),
@@ -880,28 +1150,27 @@ def career_data(data: Data, person_id: str) -> pl.DataFrame:
 
 def career_events(data: Data, person_id: str) -> pl.DataFrame:
     """Recruitment, its anniversaries, moves, resignation, secondments and findings as dated marks."""
-    names = dict(_names(data).iter_rows())
     row = person(data, person_id)
     events: list[dict] = []
     if row["recruited_on"] is not None:
         events.append({"on": row["recruited_on"], "event": "录用", "detail": f"录用 {row['recruited_on']:%Y-%m-%d}"})
-    for r in data.recruits.filter(pl.col("person_id") == person_id).iter_rows(named=True):
+    for r in data.rows("recruits", "person_id", person_id).iter_rows(named=True):
         for years, on, meaning in ANNIVERSARIES:
             if r[on] is not None:
                 events.append({"on": r[on], "event": f"满 {r[years]} 年",
                                "detail": f"录用满 {r[years]} 年：{meaning}（{r[on]:%Y-%m-%d}）"})
-    postings = data.postings.filter(pl.col("person_id") == person_id)
+    postings = data.rows("postings", "person_id", person_id)
     destinations = dict(postings.select("posting_id", "position").iter_rows())
-    for r in data.moves.filter(pl.col("person_id") == person_id).iter_rows(named=True):
+    for r in data.rows("moves", "person_id", person_id).iter_rows(named=True):
         kind = EVENT_KINDS.get(r["event_kind"], r["event_kind"])
-        source = names.get(r["township_code"], r["township_code"] or "")
-        target = names.get(r["to_township_code"]) or destinations.get(r["to_posting_id"]) or ""
+        source = _township_name(data, r["township_code"])
+        target = (_township_name(data, r["to_township_code"]) if r["to_township_code"] else "") or destinations.get(r["to_posting_id"]) or ""
         detail = f"{kind}：{source}" + (f" → {target}" if target else "") + f"（{r['event_on']:%Y-%m-%d}）"
         events.append({"on": r["event_on"], "event": kind, "detail": detail})
     for r in postings.filter(pl.col("is_secondment")).iter_rows(named=True):
         events.append({"on": r["start_date"], "event": "借调", "detail": f"借调：{r['position'] or ''}（{r['start_date']:%Y-%m-%d}）"})
-    for r in findings(data, person_id=person_id).iter_rows(named=True):
-        events.append({"on": r["event_on"], "event": "违规", "detail": f"{r['title_zh']}：{r['message_zh']}"})
+    for r in findings_frame(data, person=person_id).iter_rows(named=True):
+        events.append({"on": r["event_on"], "event": "违规", "detail": f"{r['title_zh']}：{r['observed_zh']}"})
     frame = pl.DataFrame(events, schema={"on": pl.Date, "event": pl.String, "detail": pl.String}, orient="row")
     return frame.with_columns(date=_iso("on")).sort("on")
 
@@ -924,7 +1193,7 @@ def _lanes(events: pl.DataFrame, span_days: int, width: int, label_px: int = 70)
     return lanes
 
 
-def career_timeline(data: Data, person_id: str) -> alt.TopLevelMixin:
+def career_timeline(data: Data, person_id: str) -> Chart:
     postings = career_data(data, person_id)
     events = career_events(data, person_id)
     row = person(data, person_id)
@@ -933,55 +1202,49 @@ def career_timeline(data: Data, person_id: str) -> alt.TopLevelMixin:
     last = max([data.as_of, *events["on"].to_list()])  # an anniversary still to come is drawn too
     events = events.with_columns(lane=pl.Series(_lanes(events, max((last - first).days, 365), width), dtype=pl.Int64))
     kinds = events["event"].unique(maintain_order=True).to_list()
-    colour = alt.Color(
-        "event:N",
-        title="事件",
-        scale=alt.Scale(domain=kinds, range=[EVENT_COLOURS.get(k, ANNIVERSARY_COLOUR) for k in kinds]),
-        legend=None,
-    )
-    dash = alt.StrokeDash(
-        "event:N", scale=alt.Scale(domain=kinds, range=[[1, 0] if k in EVENT_COLOURS else [6, 3] for k in kinds]), legend=None
-    )
-    time = alt.X(
-        "start_date:T", title="时间", scale=alt.Scale(domain=[first.isoformat(), last.isoformat()], nice="year"),
-        axis=alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}),
-    )
-    event_tooltip = [alt.Tooltip("event:N", title="事件"), alt.Tooltip("date:N", title="日期"), alt.Tooltip("detail:N", title="说明")]
+    event_colour = {"field": "event", "type": "nominal", "title": "事件", "legend": None,
+                    "scale": {"domain": kinds, "range": [EVENT_COLOURS.get(k, ANNIVERSARY_COLOUR) for k in kinds]}}
+    dash = {"field": "event", "type": "nominal", "legend": None,
+            "scale": {"domain": kinds, "range": [[1, 0] if k in EVENT_COLOURS else [6, 3] for k in kinds]}}
+    domain = {"domain": [first.isoformat(), last.isoformat()], "nice": "year"}
+    time = field("start_date", "temporal", "时间", scale=domain,
+                 axis={"format": "%Y", "tickCount": {"interval": "year", "step": 1}, "labelOverlap": "greedy"})
+    event_tips = tooltips(("event", "nominal", "事件"), ("date", "nominal", "日期"), ("detail", "nominal", "说明"))
     present = [k for k in POSTING_COLOURS if k in set(postings["kind"])] + sorted(set(postings["kind"]) - set(POSTING_COLOURS))
-    bars = alt.Chart(postings).mark_bar(height=16, cornerRadius=2).encode(
-        y=alt.Y("label:N", title=None, sort=postings["label"].to_list(), axis=alt.Axis(labelLimit=320)),
-        x=time,
-        x2="end_on:T",
-        color=alt.Color(
-            "kind:N", title="任职类别", scale=alt.Scale(domain=present, range=[POSTING_COLOURS.get(k, "#95a5a6") for k in present])
-        ),
-        tooltip=[
-            alt.Tooltip("position:N", title="职务"),
-            alt.Tooltip("place:N", title="乡镇/机构"),
-            alt.Tooltip("kind:N", title="类别"),
-            alt.Tooltip("start:N", title="任职日期"),
-            alt.Tooltip("end:N", title="离任日期"),
-            alt.Tooltip("reason:N", title="离任原因"),
-            alt.Tooltip("posting_id:N", title="任职编号"),
+    bars = {
+        "data": values(postings),
+        "mark": {"type": "bar", "height": 16, "cornerRadius": 2},
+        "encoding": {
+            "y": field("label", "nominal", None, sort=postings["label"].to_list(), axis={"labelLimit": 320}),
+            "x": time,
+            "x2": {"field": "end_on"},
+            "color": field("kind", "nominal", "任职类别",
+                           scale={"domain": present, "range": [POSTING_COLOURS.get(k, "#95a5a6") for k in present]}),
+            "tooltip": tooltips(("position", "nominal", "职务"), ("place", "nominal", "乡镇/机构"), ("kind", "nominal", "类别"),
+                                ("start", "nominal", "任职日期"), ("end", "nominal", "离任日期"), ("reason", "nominal", "离任原因"),
+                                ("posting_id", "nominal", "任职编号")),
+        },
+    }
+    lines = {
+        "data": values(events),
+        "mark": {"type": "rule", "size": 2, "opacity": 0.8},
+        "encoding": {"x": field("on", "temporal"), "color": event_colour, "strokeDash": dash, "tooltip": event_tips},
+    }
+    career = {"layer": [bars, lines], "resolve": {"scale": {"color": "independent"}}, "width": width,
+              "height": {"step": 26}}
+    marks = {"x": field("on", "temporal", None, axis=None, scale=domain), "y": field("lane", "ordinal", axis=None, sort="descending"),
+             "color": event_colour, "tooltip": event_tips}
+    strip = {
+        "data": values(events),
+        "width": width,
+        "height": 18 * (int(events["lane"].max() or 0) + 1),
+        "layer": [
+            {"mark": {"type": "point", "shape": "triangle-down", "filled": True, "size": 70}, "encoding": marks},
+            {"mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 12},
+             "encoding": {**marks, "text": field("event", "nominal")}},
         ],
-    )
-    lines = alt.Chart(events).mark_rule(size=2, opacity=0.8).encode(
-        x=alt.X("on:T"), color=colour, strokeDash=dash, tooltip=event_tooltip
-    )
-    career = alt.layer(bars, lines).resolve_scale(color="independent").properties(width=width, height=alt.Step(26))
-    marks = alt.Chart(events).encode(
-        x=alt.X("on:T", title=None, axis=None),
-        y=alt.Y("lane:O", axis=None, sort="descending"),
-        color=colour,
-        tooltip=event_tooltip,
-    )
-    strip = (
-        marks.mark_point(shape="triangle-down", filled=True, size=70)
-        + marks.mark_text(align="left", dx=6, fontSize=12).encode(text="event:N")
-    ).properties(width=width, height=18 * (int(events["lane"].max() or 0) + 1))
-    return finish(
-        alt.vconcat(strip, career, spacing=4).resolve_scale(x="shared", color="independent"),
-        "career_timeline",
-        f"{row['name']}的任职经历",
-        "横条为每段任职（颜色为类别）；竖线和上方标记为录用、录用满锁定年限和最低服务年限（虚线，年限取自生效规则）、调动、辞职、借调和违规，悬停查看说明",
-    )
+    }
+    return chart("career_timeline", f"{row['name']}的任职经历", [
+        "横条为每段任职（颜色为类别）；竖线和上方标记为录用、录用满锁定年限和最低服务年限（虚线，年限取自生效规则）",
+        "以及调动、辞职、借调和违规，悬停查看说明",
+    ], {"vconcat": [strip, career], "spacing": 4, "resolve": {"scale": {"x": "shared", "color": "independent"}}})

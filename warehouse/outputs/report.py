@@ -1,63 +1,67 @@
-"""`warehouse report`: run the notebooks headless and write HTML pages and chart PNGs an inspection team can open
-without Jupyter or a network.
+"""`warehouse report`: the dashboards as HTML pages and chart PNGs an inspection team opens without Jupyter or a
+network, from one township up to the whole country.
 
-The warehouse is read once (dashboard.read_warehouse: open, read, close) into Parquet under OUT/data, and the
-notebooks read that, so a build can run while the report is being made. Each page is one executed notebook with
-its code hidden; the Vega libraries and a subset of the Noto Sans CJK font are embedded in the page, and each
-chart is also drawn to PNG by vl-convert with the same font, so Chinese shows as Chinese in both.
+Pages, for the scope chosen (`--county`, `--city`, `--province`; by default everything loaded):
+- one per division at every level in scope — the nation, each province, city and county — its figures, its
+  charts aggregated to the level below, a table of the units below linking to their pages, its findings, what
+  changed since the previous snapshot and its trend; the top of the scope is `index.html`;
+- one per township with findings (every township of a county report), and per person a finding names, so that
+  each finding is reachable by links from `index.html`; `--township` / `--person` add pages for others.
+
+How it scales: the warehouse is read once (page_data: aggregated dbt tables, and careers only for the people
+shown), kept in memory and indexed; each page runs its notebook's cells in this process (pages.run: the
+notebooks stay the source, but no kernel per page), and the pages share one copy of the Vega libraries and of
+the font subset (assets/), so a page weighs tens of kilobytes. PNGs take vl-convert a fraction of a second each:
+by default they are drawn for the pages a team at the scope's level prints — its own page and those of the units
+one level down — and for the pages asked for by name (`--png all` draws every page's, `--png none` none).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
-import io
-import json
 import re
-import subprocess
+import struct
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-import nbformat
 import polars as pl
 
-from warehouse.core.paths import PROJECT_DIR
-from warehouse.engine.db import connect
-from warehouse.inputs.rulebook import rulebook_version
-from warehouse.outputs import dashboard
+from warehouse.core.fonts import FONT_FAMILY, font_face_css, font_path, subset_font  # noqa: F401
+from warehouse.outputs import dashboard, page_data, pages
 
-NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
-
-FONT_FAMILY = "Noto Sans CJK SC"
-SYSTEM_FONTS = (
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-)
-"""Debian's fonts-noto-cjk and fonts-wqy-*: used when the PyPI font package is missing."""
-
-PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block extra_css -%}{{ resources.report_head }}{%- endblock extra_css -%}
-"""
-"""JupyterLab's HTML template without the scripts it would fetch from a CDN (require.js, MathJax, Mermaid)."""
+PNG_CHOICES = ("summary", "all", "none")
+MAX_PNG_SIDE = 4000
+"""No chart PNG is drawn larger than this many pixels on a side (a large chart is drawn at a smaller scale)."""
+PNG_SCALE = 2.0
+NOTEBOOKS = {"area": "dashboard", "township": "township", "cadre": "cadre"}
+"""Page kind → the notebook it is made from."""
+PROGRESS_EVERY = 500
 
 
 class ReportInputError(Exception):
-    """A county, township or person that is not in the warehouse (exit status 2)."""
+    """A scope, township or person that is not in the warehouse (exit status 2)."""
 
 
 @dataclass(frozen=True)
 class Page:
-    notebook: str
+    kind: str
+    key: str
     stem: str
     title: str
-    parameters: dict
+    level: str
+    png: bool = False
+
+    @property
+    def notebook(self) -> str:
+        return NOTEBOOKS[self.kind]
+
+    @property
+    def file(self) -> str:
+        return f"{self.stem}.html"
 
 
 @dataclass
@@ -66,184 +70,14 @@ class ReportResult:
     as_of: str
     pages: list[Path] = field(default_factory=list)
     pngs: list[Path] = field(default_factory=list)
+    by_level: dict[str, int] = field(default_factory=dict)
+    largest: tuple[int, str] = (0, "")
     seconds: float = 0.0
     font: Path | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Font
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def font_path() -> Path:
-    """The CJK font: the PyPI package noto-cjk-sans-otc (a dependency), else a Debian font package."""
-    try:
-        import noto_cjk_sans_otc
-
-        packaged = Path(str(noto_cjk_sans_otc.FONT_PATH))
-        if packaged.exists():
-            return packaged
-    except ImportError:
-        pass
-    for candidate in SYSTEM_FONTS:
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError(
-        "找不到中文字体，图表中的中文会显示为方框。请运行 pip install noto-cjk-sans-otc（或 apt-get install "
-        "fonts-noto-cjk）。 / No CJK font found, Chinese would show as boxes: pip install noto-cjk-sans-otc "
-        "(or apt-get install fonts-noto-cjk)."
-    )
-
-
-def register_font() -> Path:
-    """Give vl-convert the CJK font; without it, PNGs draw Chinese as empty boxes."""
-    import vl_convert
-
-    font = font_path()
-    vl_convert.register_font_directory(str(font.parent))
-    return font
-
-
-def _collection_index(font: Path) -> int:
-    from fontTools.ttLib import TTCollection
-
-    if font.suffix.lower() not in {".ttc", ".otc"}:
-        return -1
-    collection = TTCollection(str(font), lazy=True)
-    names = [f["name"].getDebugName(1) or "" for f in collection.fonts]
-    return next((i for i, name in enumerate(names) if name == FONT_FAMILY), 0)
-
-
-def font_face_css(font: Path, text: str) -> str:
-    """An @font-face with the font cut down to the characters the pages use, so a page shows Chinese even on a
-    machine without a CJK font (a few hundred kilobytes instead of 19 MB)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    index = _collection_index(font)
-    loaded = TTFont(str(font), fontNumber=index) if index >= 0 else TTFont(str(font))
-    options = subset.Options()
-    options.flavor = "woff"
-    options.layout_features = ["*"]
-    options.notdef_outline = True
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text) | {chr(c) for c in range(32, 127)})))
-    subsetter.subset(loaded)
-    buffer = io.BytesIO()
-    loaded.flavor = "woff"
-    loaded.save(buffer)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (
-        f'@font-face {{ font-family: "{FONT_FAMILY}"; font-style: normal; font-weight: 400; '
-        f'src: url(data:font/woff;base64,{encoded}) format("woff"); }}'
-    )
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Notebooks
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def inject_parameters(notebook: nbformat.NotebookNode, parameters: dict) -> nbformat.NotebookNode:
-    """Papermill's convention: a cell tagged `injected-parameters` right after the one tagged `parameters`."""
-    source = "# 注入的参数 / injected parameters\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
-    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
-    position = next(
-        (i + 1 for i, c in enumerate(notebook.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), 0
-    )
-    notebook.cells.insert(position, cell)
-    return notebook
-
-
-def execute(name: str, parameters: dict, *, timeout: int = 600) -> nbformat.NotebookNode:
-    """Run notebooks/NAME.ipynb in a fresh kernel (this Python) with the parameters injected."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    notebook = inject_parameters(nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4), parameters)
-    client = NotebookClient(
-        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK_DIR)}}
-    )
-    try:
-        client.execute(stderr=subprocess.DEVNULL)  # ipykernel's warning about TCP on localhost; errors come back as outputs
-    except CellExecutionError as error:
-        raise RuntimeError(f"笔记本 {name}.ipynb 执行失败 / notebook {name}.ipynb failed:\n{error}") from error
-    return notebook
-
-
-def chart_specs(notebook: nbformat.NotebookNode) -> list[dict]:
-    """The Vega-Lite specs the notebook displayed, in order."""
-    specs = []
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            spec = output.get("data", {}).get(dashboard.VEGALITE_MIMETYPE)
-            if spec:
-                specs.append(spec if isinstance(spec, dict) else json.loads(spec))
-    return specs
-
-
-def write_pngs(notebook: nbformat.NotebookNode, stem: str, png_dir: Path, *, scale: float = 2.0) -> list[Path]:
-    import vl_convert
-
-    png_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for number, spec in enumerate(chart_specs(notebook), start=1):
-        path = png_dir / f"{stem}-{number:02d}-{spec.get('name') or 'chart'}.png"
-        path.write_bytes(vl_convert.vegalite_to_png(spec, scale=scale))
-        written.append(path)
-    return written
-
-
-def page_html(notebook: nbformat.NotebookNode, title: str, head: str) -> str:
-    """The executed notebook as one HTML file, code hidden, nothing fetched from outside."""
-    from nbconvert import HTMLExporter
-
-    notebook.metadata["title"] = title
-    exporter = HTMLExporter(
-        template_name="lab",
-        raw_template=PAGE_TEMPLATE,
-        language_code="zh-CN",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    body, _ = exporter.from_notebook_node(notebook, resources={"report_head": head})
-    return body
-
-
-def page_head(font_css: str) -> str:
-    family = f'"{FONT_FAMILY}", "Microsoft YaHei", "PingFang SC", sans-serif'
-    return f"""<style type="text/css">
-{font_css}
-html:root {{
-  --jp-content-font-family: {family};
-  --jp-ui-font-family: {family};
-}}
-body, #vg-tooltip-element {{ font-family: var(--jp-content-font-family) !important; }}
-.jp-Notebook {{ max-width: 1200px; margin: 0 auto; }}
-</style>"""
-
-
-def index_html(pages: list[tuple[str, str]], pngs: list[Path], as_of: str, head: str) -> str:
-    links = "\n".join(f'<li><a href="{_href(href)}">{html.escape(title)}</a></li>' for href, title in pages)
-    images = "\n".join(f'<li><a href="{_href("png/" + p.name)}">{html.escape(p.name)}</a></li>' for p in pngs)
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>乡镇机构编制合规检查报告</title>{head}</head>
-<body style="margin: 2em">
-<h1>乡镇机构编制合规检查报告</h1>
-<p>核查基准日 {html.escape(as_of)}。以下页面可直接在浏览器中打开，无需 Jupyter 或网络。</p>
-<h2>页面</h2><ul>{links}</ul>
-<h2>图表（PNG）</h2><ul>{images}</ul>
-</body></html>
-"""
-
-
-def _href(path: str) -> str:
-    return html.escape(quote(path))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The report
+# Page names
 # ---------------------------------------------------------------------------------------------------------------
 
 PLAIN_KEY = re.compile(r"[\w-]{1,40}")
@@ -272,113 +106,193 @@ def _unique(stem: str, taken: set[str]) -> str:
     return unique
 
 
-def _default_township(data: dashboard.Data, county: str | None) -> str:
-    codes = dashboard.townships_in(data, county)["township_code"]
-    counts = (
-        data.violations.filter(pl.col("township_code").is_in(codes.implode()))
-        .group_by("township_code")
-        .agg(n=pl.len())
-        .sort(["n", "township_code"], descending=[True, False])
-    )
-    return counts["township_code"][0] if counts.height else codes[0]
+# ---------------------------------------------------------------------------------------------------------------
+# The plan: which pages
+# ---------------------------------------------------------------------------------------------------------------
 
 
-def _default_person(data: dashboard.Data, county: str | None) -> str | None:
-    codes = dashboard.townships_in(data, county)["township_code"]
-    counts = (
-        data.violations.filter(pl.col("township_code").is_in(codes.implode()) & pl.col("person_id").is_not_null())
-        .group_by("person_id")
-        .agg(n=pl.len())
-        .sort(["n", "person_id"], descending=[True, False])
-    )
-    return counts["person_id"][0] if counts.height else None
-
-
-def plan(data: dashboard.Data, data_dir: Path, county: str | None, townships: list[str] | None,
-         persons: list[str] | None) -> list[Page]:
-    """The pages to write: the overview, then one page per township and per person (by default the township
-    and the person with the most findings)."""
+def scope_division(data: page_data.Data, scope: str | None) -> dict:
+    if scope and not (scope.isdigit() and len(scope) in (2, 4, 6)):
+        raise ReportInputError(
+            f"范围 {scope} 不是省（2 位）、市（4 位）或县（6 位）代码 / {scope} is not a province (2 digits), city (4) "
+            "or county (6) code"
+        )
     try:
-        area = dashboard.area_name(data, county)
-    except ValueError as error:
-        raise ReportInputError(str(error)) from error
-    townships = list(dict.fromkeys(townships or [_default_township(data, county)]))
-    default_person = _default_person(data, county)
-    persons = list(dict.fromkeys(persons or ([default_person] if default_person else [])))
-    pages = [Page("dashboard", "dashboard", f"乡镇机构编制合规概览 · {area}", {"data_dir": str(data_dir), "county_code": county})]
-    taken: set[str] = set()
-    for code in townships:
-        name = _named(dashboard.township, data, code, "township_name")
-        stem = _unique(page_stem("township", code), taken)
-        pages.append(Page("township", stem, f"乡镇详情 · {name}", {"data_dir": str(data_dir), "township_code": code}))
-    for person_id in persons:
-        name = _named(dashboard.person, data, person_id, "name")
-        stem = _unique(page_stem("cadre", person_id), taken)
-        pages.append(Page("cadre", stem, f"干部任职经历 · {name}", {"data_dir": str(data_dir), "person_id": person_id}))
-    return pages
-
-
-def _named(lookup, data, key: str, field: str) -> str:
-    """The name of the township or person a page is about; an unknown code stops the report (exit status 2)."""
-    try:
-        return lookup(data, key)[field]
+        return dashboard.division(data, scope)
     except ValueError as error:
         raise ReportInputError(str(error)) from error
 
 
-def write_history(out_dir: Path) -> Path | None:
-    """The snapshot history for the dashboard's trend charts, when the warehouse holds snapshots of the current
-    rulebook; None otherwise (the dashboard then says how to take them)."""
-    from warehouse.history import snapshot
+def plan(data: page_data.Data, scope: str | None = None, townships: list[str] | None = None,
+         persons: list[str] | None = None, png: str = "summary") -> list[Page]:
+    """The pages to write, the scope's own first (index.html): its divisions level by level, its townships with
+    findings (all of a county's), the people its findings name, and the townships and people asked for."""
+    top = scope_division(data, scope)
+    scope = scope or ""
+    top_rank = top["level_rank"]
+    divisions = data.divisions
+    in_scope = divisions.filter(pl.col("division_prefix").str.starts_with(scope))
+    areas = in_scope.filter(pl.col("level") != "township").sort("level_rank", "division_prefix")
+    shown_townships = in_scope.filter(pl.col("level") == "township")
+    if top["level"] != "county":
+        shown_townships = shown_townships.filter(pl.col("findings") > 0)
+    named_townships = list(dict.fromkeys(townships or []))
+    for code in named_townships:
+        if divisions.filter((pl.col("level") == "township") & (pl.col("division_prefix") == code)).is_empty():
+            raise ReportInputError(f"仓库中没有乡镇 {code} / no township {code} in the warehouse")
+    township_codes = list(dict.fromkeys(shown_townships.sort("division_prefix")["division_prefix"].to_list() + named_townships))
+    found_people = (
+        data.within("findings", scope).filter(pl.col("person_id").is_not_null())
+        .select("person_id").unique().sort("person_id")["person_id"].to_list()
+    )
+    named_people = list(dict.fromkeys(persons or []))
+    for person_id in named_people:
+        if data.rows("people", "person_id", person_id).is_empty():
+            raise ReportInputError(f"仓库中没有人员 {person_id} / no person {person_id} in the warehouse")
+    person_ids = list(dict.fromkeys(found_people + named_people))
 
-    with connect(read_only=True) as con:
-        if not snapshot.has_history(con):
-            return None
-        version = rulebook_version()
-        count = con.execute("select count(*) from history.snapshots where rulebook_version = ?", [version]).fetchone()[0]
-    if not count:
-        return None
-    snapshot.history(out_dir, version=version)
-    return out_dir.resolve()
+    def draws_png(rank: int, named: bool = False) -> bool:
+        return png == "all" or (png == "summary" and (named or rank <= top_rank + 1))
+
+    result: list[Page] = []
+    taken: set[str] = {"index"}
+    for row in areas.iter_rows(named=True):
+        is_top = row["division_prefix"] == scope
+        stem = "index" if is_top else _unique(f"{row['level']}-{row['division_prefix']}", taken)
+        result.append(Page("area", row["division_prefix"], stem,
+                           f"乡镇机构编制合规概览 · {dashboard.label(data, row)}", row["level"], draws_png(row["level_rank"])))
+    for code in township_codes:
+        name = data.rows("divisions", "division_prefix", code)["division_name"][0]
+        result.append(Page("township", code, _unique(page_stem("township", code), taken), f"乡镇详情 · {name or code}",
+                           "township", draws_png(4, code in named_townships)))
+    for person_id in person_ids:
+        name = data.rows("people", "person_id", person_id)["name"][0]
+        result.append(Page("cadre", person_id, _unique(page_stem("cadre", person_id), taken), f"干部任职经历 · {name}",
+                           "person", draws_png(5, person_id in named_people)))
+    return result
 
 
-def report(out_dir: Path, *, county: str | None = None, townships: list[str] | None = None,
-           persons: list[str] | None = None, progress=print) -> ReportResult:
+def parameters(page: Page, data_dir: Path) -> dict:
+    key = {"area": "area_code", "township": "township_code", "cadre": "person_id"}[page.kind]
+    return {"data_dir": str(data_dir), key: page.key or None}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PNGs
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def register_font(folder: Path | None = None) -> Path:
+    """Give vl-convert a CJK font (the folder of a subset, else the whole font's); without one, PNGs draw
+    Chinese as empty boxes."""
+    import vl_convert
+
+    font = font_path()
+    vl_convert.register_font_directory(str(folder or font.parent))
+    return font
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's header."""
+    return struct.unpack(">II", png[16:24])
+
+
+def chart_png(spec: dict, scale: float = PNG_SCALE) -> bytes:
+    """The chart as PNG at scale, or smaller so that neither side exceeds MAX_PNG_SIDE."""
+    import vl_convert
+
+    png = vl_convert.vegalite_to_png(spec, scale=scale)
+    side = max(png_size(png))
+    if side > MAX_PNG_SIDE:
+        png = vl_convert.vegalite_to_png(spec, scale=scale * MAX_PNG_SIDE / side * 0.995)
+    return png
+
+
+def write_pngs(charts: list[tuple[Path, dict]], otf: bytes) -> list[Path]:
+    """Draw the charts with the pages' font subset registered (a temporary folder holding it)."""
+    if not charts:
+        return []
+    with tempfile.TemporaryDirectory(prefix="warehouse-font-") as folder:
+        (Path(folder) / "NotoSansCJKSC-subset.otf").write_bytes(otf)
+        register_font(Path(folder))
+        for path, spec in charts:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(chart_png(spec))
+    return [path for path, _ in charts]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------------------------------------------
+
+LEVEL_NAMES = {"nation": "全国", "province": "省级", "city": "市级", "county": "县级", "township": "乡镇", "person": "人员"}
+
+
+def _href(path: str) -> str:
+    return html.escape(quote(path))
+
+
+def _png_list(pngs: list[Path]) -> str:
+    if not pngs:
+        return ""
+    items = "".join(f'<li><a href="{_href("png/" + p.name)}">{html.escape(p.name)}</a></li>' for p in pngs)
+    return (f"<h2>图表图片（PNG）</h2><details><summary>{len(pngs)} 张图表的 PNG，可插入文字报告</summary>"
+            f"<ul>{items}</ul></details>")
+
+
+def report(out_dir: Path, *, scope: str | None = None, townships: list[str] | None = None,
+           persons: list[str] | None = None, png: str = "summary", progress=print) -> ReportResult:
     started = time.monotonic()
-    data_dir = (out_dir / "data").resolve()
-    frames = dashboard.read_warehouse()  # the only time the warehouse file is open, briefly
-    data = dashboard.Data(frames)
-    pages = plan(data, data_dir, county, townships, persons)
-    dashboard.write_data(frames, data_dir)
-    history_dir = write_history(out_dir / "history")
-    for page in pages:
-        if page.notebook == "dashboard":
-            page.parameters["history_dir"] = str(history_dir) if history_dir else None
-    font = register_font()
+    frames = page_data.read_warehouse(people=persons or [])  # the only time the warehouse file is open, briefly
+    data = page_data.Data(frames)
+    planned = plan(data, scope, townships, persons, png)
     out_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = (out_dir / "data").resolve()
+    data.links = {(page.kind, page.key): page.file for page in planned}
+    page_data.write_data(frames, data_dir)
+    page_data.keep_in_memory(data_dir, data)
+    font = font_path()
     result = ReportResult(out_dir=out_dir, as_of=f"{data.as_of:%Y-%m-%d}", font=font)
-
-    executed = []
-    for page in pages:
-        step = time.monotonic()
-        notebook = execute(page.notebook, page.parameters)
-        pngs = write_pngs(notebook, page.stem, out_dir / "png")
-        result.pngs.extend(pngs)
-        executed.append((page, notebook))
-        progress(f"  {page.stem}: {len(pngs)} 张图 / charts, {time.monotonic() - step:.1f} s")
-
-    text = "".join(nbformat.writes(notebook) for _, notebook in executed) + "".join(p.title for p in pages)
-    text += "乡镇机构编制合规检查报告核查基准日以下页面可直接在浏览器中打开无需或网络图表"
-    head = page_head(font_face_css(font, text))
-    for page, notebook in executed:
-        path = out_dir / f"{page.stem}.html"
-        path.write_text(page_html(notebook, page.title, head), encoding="utf-8")
-        result.pages.append(path)
-    index = out_dir / "index.html"
-    index.write_text(
-        index_html([(p.name, page.title) for p, (page, _) in zip(result.pages, executed)], result.pngs, result.as_of, head),
-        encoding="utf-8",
-    )
-    result.pages.insert(0, index)
+    progress(f"  {len(planned)} 页 / pages: " + "，".join(
+        f"{LEVEL_NAMES[level]} {count}" for level, count in _count_levels(planned).items()))
+    footer = (f"核查基准日 {result.as_of} · 由 warehouse report 生成 · 页面数据见 data/（可在 JupyterLab 中用 notebooks/ "
+              "打开同一页面）")
+    characters: set[str] = set(pages.PAGE_CSS + pages.PARTS_CSS)
+    charts: list[tuple[Path, dict]] = []
+    try:
+        # The scope's own page last: it lists every PNG.
+        for number, page in enumerate(planned[1:] + planned[:1], start=1):
+            body, specs = pages.layout(pages.run(page.notebook, parameters(page, data_dir)))
+            if page.png:
+                charts += [(out_dir / "png" / f"{page.stem}-{index:02d}-{spec.get('name') or 'chart'}.png", spec)
+                           for index, spec in enumerate(specs, start=1)]
+            if page.stem == "index":
+                body += _png_list([path for path, _ in charts])
+            text = pages.page_html(page.title, body, footer=footer)
+            path = out_dir / page.file
+            path.write_text(text, encoding="utf-8")
+            characters.update(text)
+            result.pages.append(path)
+            size = len(text.encode("utf-8"))
+            if size > result.largest[0]:
+                result.largest = (size, page.file)
+            if number % PROGRESS_EVERY == 0:
+                progress(f"  {number}/{len(planned)} 页 / pages, {time.monotonic() - started:.0f} s")
+    finally:
+        page_data.forget(data_dir)
+    woff, otf = subset_font(font, "".join(characters), flavors=("woff", None))
+    pages.write_assets(out_dir, font_face_css("", woff=woff))
+    if charts:
+        progress(f"  PNG {len(charts)} 张 / charts …")
+    result.pngs = write_pngs(charts, otf)
+    result.pages.sort(key=lambda p: (p.name != "index.html", p.name))
+    result.by_level = _count_levels(planned)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _count_levels(planned: list[Page]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for page in planned:
+        counts[page.level] = counts.get(page.level, 0) + 1
+    return counts

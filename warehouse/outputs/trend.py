@@ -1,223 +1,210 @@
-"""Trend charts of the snapshot history, for the dashboard notebook.
+"""What the snapshots say about a page's own scope: what changed since the previous snapshot, the trend, and the
+findings that have stood longest.
 
-The data are the Parquet files `warehouse history OUT_DIR` writes under `OUT_DIR/parquet/` (violation_history,
-violation_lifecycle, township_trend), so a notebook never holds the DuckDB file. Nothing here judges a rule or a
-lifecycle: the statuses come from the dbt marts; this module only counts what they say, names it and draws.
+The rows come from dbt models over the snapshot history (dash_trend, dash_trend_rules, dash_changes,
+dash_open_findings; the current rulebook version only, page_data), each already counted per division, so a
+county's page draws its county and nothing else. Nothing here judges a lifecycle: the statuses are the history
+marts'; this module picks the scope's rows, names them and draws. An age that starts at the first snapshot is
+only known to be at least that long (the finding may be older than the history), and says so.
 
 In a notebook cell:
 
-    from warehouse.outputs import trend
-    history = trend.load(OUT_DIR)
-    trend.violations_by_rule_chart(history)
-    trend.oldest_open_chart(history)
+    from warehouse.outputs import dashboard as d, trend as t
+    data = d.load(data_dir)
+    t.changes_table(data, "360799")
+    t.severity_trend(data, "360799")
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
-import altair as alt
 import polars as pl
 
-from warehouse.core.paths import PROJECT_DIR
-from warehouse.outputs.dashboard import finish, severity_color
+from warehouse.outputs.charts import WHOLE_NUMBERS, Chart, chart, field, tooltips, values
+from warehouse.outputs.dashboard import (
+    SEVERITIES,
+    Data,
+    Html,
+    _note,
+    _rule_titles,
+    _table,
+    _text,
+    division,
+    label,
+    severity_colour,
+    township_and_person,
+)
 
-SEVERITY_ZH = {"error": "严重", "warn": "警示", "info": "提示"}
-STANDING = ("new", "open", "reopened")
-"""Statuses of a finding that the snapshot finds (resolved: the first snapshot that no longer finds it)."""
-
-
-@dataclass(frozen=True)
-class History:
-    violation_history: pl.DataFrame
-    violation_lifecycle: pl.DataFrame
-    township_trend: pl.DataFrame
-    rules: pl.DataFrame
-    """rule_id, title_zh, rule_order: the rulebook's rules in the contract's order."""
-
-
-def rule_titles(project_dir: Path = PROJECT_DIR) -> pl.DataFrame:
-    return (
-        pl.read_csv(project_dir / "seeds" / "rulebook" / "rulebook_rules.csv", infer_schema=False)
-        .select("rule_id", "title_zh")
-        .with_row_index("rule_order")
-    )
+CHANGES = {"new": "新发现", "reopened": "再次出现", "resolved": "已整改"}
+NO_HISTORY = "尚无快照历史：运行 warehouse snapshot（可用 --from --to --every month 回溯）后再生成报告。"
+OLDEST = 10
+"""Open findings listed, longest-standing first."""
+BARS_UP_TO = 24
+"""Snapshots drawn as bars (a few dates); more as a stepped area."""
 
 
-def load(out_dir: str | Path) -> History:
-    """The history as `warehouse history OUT_DIR` wrote it."""
-    parquet = Path(out_dir) / "parquet"
-    read = lambda name: pl.read_parquet(parquet / f"{name}.parquet")  # noqa: E731
-    return History(
-        violation_history=read("violation_history"),
-        violation_lifecycle=read("violation_lifecycle"),
-        township_trend=read("township_trend"),
-        rules=rule_titles(),
-    )
+def _scoped(data: Data, table: str, area: str | None, person: str | None) -> pl.DataFrame:
+    return data.rows(table, "person_id", person) if person else data.within(table, area)
 
 
-def violations_by_rule(history: History) -> pl.DataFrame:
-    """Findings standing in each snapshot, per rule: one row per snapshot date and rule that has ever had a
-    finding, zero where the snapshot found none (so a line drops to zero instead of skipping the date)."""
-    rows = history.violation_history
-    dates = pl.concat([history.township_trend.select("snapshot_date"), rows.select("snapshot_date")]).unique()
-    rules = rows.select("rule_id").unique().join(history.rules, on="rule_id", how="left")
-    counts = (
-        rows.filter(pl.col("status").is_in(STANDING))
-        .group_by("snapshot_date", "rule_id")
-        .agg(pl.len().cast(pl.Int64).alias("violations"))
-    )
-    return (
-        dates.join(rules, how="cross")
-        .join(counts, on=["snapshot_date", "rule_id"], how="left")
+def snapshot_dates(data: Data) -> list:
+    """The snapshots of the current rulebook version, in date order (the nation's trend has one row each)."""
+    return data.rows("trend", "division_prefix", "")["snapshot_date"].sort().to_list()
+
+
+def _where(data: Data, area: str | None, person: str | None) -> str:
+    if person:
+        return f"人员 {person}"
+    return label(data, division(data, area))
+
+
+def changes_table(data: Data, area: str | None = None, *, person: str | None = None) -> Html:
+    """New, reopened and resolved findings of the latest snapshot against the one before it, for the page's scope."""
+    dates = snapshot_dates(data)
+    if not dates:
+        return _note(_text(NO_HISTORY))
+    latest = dates[-1]
+    if len(dates) == 1:
+        return _note(f"只有一次快照（{latest:%Y-%m-%d}），尚无上一次快照可比较。")
+    previous = dates[-2]
+    frame = (
+        _scoped(data, "changes", area, person)
+        .join(_rule_titles(data), on="rule_id", how="left")
         .with_columns(
-            pl.col("violations").fill_null(0),
-            pl.coalesce("title_zh", "rule_id").alias("title_zh"),
+            change=pl.col("status").replace_strict(CHANGES, default=pl.col("status")),
+            change_rank=pl.col("status").replace_strict({k: i for i, k in enumerate(CHANGES)}, default=9),
         )
-        .sort("snapshot_date", "rule_order")
-        .select("snapshot_date", "rule_id", "title_zh", "violations", "rule_order")
+        .sort("change_rank", "rule_order", "township_code", "person_id", "period", nulls_last=True)
     )
+    counts = "、".join(f"{name} {frame.filter(pl.col('status') == code).height} 条" for code, name in CHANGES.items())
+    head = (f"<p>{_text(_where(data, area, person))}：{latest:%Y-%m-%d} 的快照与上一次（{previous:%Y-%m-%d}）相比，"
+            f"{counts}。</p>")
+    if frame.is_empty():
+        return Html(head)
+    rows = []
+    for r in frame.iter_rows(named=True):
+        township, who = township_and_person(data, r)
+        rows.append([
+            f'<span class="wh-tag wh-change-{r["status"]}">{_text(r["change"])}</span>',
+            _text(r["title_zh"] or r["rule_id"]), township, who, _text(r["message_zh"]),
+            f"{r['first_seen_on']:%Y-%m-%d}", str(r["times_reopened"]),
+        ])
+    return Html(head + _table(["变化", "规则", "乡镇", "人员", "说明（最近一次发现时）", "首次发现", "再次出现次数"], rows))
 
 
-def violations_by_rule_chart(history: History) -> alt.TopLevelMixin:
-    """Line chart: how many findings of each rule each snapshot found."""
-    frame = violations_by_rule(history)
-    order = frame.sort("rule_order")["title_zh"].unique(maintain_order=True).to_list()
-    selection = alt.selection_point(fields=["title_zh"], bind="legend")
-    lines = (
-        alt.Chart(frame)
-        .mark_line(point=alt.OverlayMarkDef(size=14), interpolate="step-after")
-        .encode(
-            x=alt.X("snapshot_date:T", title="快照日期", axis=alt.Axis(format="%Y-%m")),
-            y=alt.Y("violations:Q", title="违规条数", axis=alt.Axis(tickMinStep=1, format="d")),
-            color=alt.Color("title_zh:N", title="规则", sort=order, scale=alt.Scale(scheme="tableau20")),
-            opacity=alt.condition(selection, alt.value(1.0), alt.value(0.15)),
-            tooltip=[
-                alt.Tooltip("snapshot_date:T", title="快照日期", format="%Y-%m-%d"),
-                alt.Tooltip("title_zh:N", title="规则"),
-                alt.Tooltip("rule_id:N", title="规则编号"),
-                alt.Tooltip("violations:Q", title="违规条数"),
-            ],
-        )
-        .add_params(selection)
-        .properties(width=620, height=300)
-    )
-    first, last = frame["snapshot_date"].min(), frame["snapshot_date"].max()
-    return finish(
-        lines,
-        "violations_by_rule_over_snapshots",
-        "各规则违规条数随快照的变化",
-        f"{first} 至 {last}，共 {frame['snapshot_date'].n_unique()} 次快照；点击图例可突出某条规则",
-    )
-
-
-def oldest_open_findings(history: History, limit: int = 10) -> pl.DataFrame:
-    """Findings the latest snapshot still finds, longest-standing first (by the snapshot that first found them)."""
-    lifecycle = history.violation_lifecycle.filter(pl.col("status") == "open")
+def severity_trend_data(data: Data, area: str | None) -> pl.DataFrame:
+    rows = data.rows("trend", "division_prefix", area or "")
     return (
-        lifecycle.join(history.rules.select("rule_id", "title_zh"), on="rule_id", how="left")
-        .with_columns(
-            (pl.col("latest_snapshot_on") - pl.col("first_seen_on")).dt.total_days().alias("days_open"),
-            pl.col("severity").replace_strict(SEVERITY_ZH, default=pl.col("severity")).alias("severity_zh"),
-            pl.concat_str(
-                [
-                    pl.col("township_name").fill_null(pl.col("township_code")),
-                    pl.coalesce("title_zh", "rule_id"),
-                    pl.col("person_id").fill_null(pl.col("period").cast(pl.String)).fill_null(""),
-                ],
-                separator=" · ",
-            )
-            .str.strip_chars(" ·")
-            .alias("label"),
-        )
-        .sort(["first_seen_on", "rule_id", "township_code", "person_id", "period"], nulls_last=False)
-        .head(limit)
-        .select(
-            "label", "township_code", "township_name", "rule_id", "title_zh", "person_id", "period", "severity_zh",
-            "first_seen_on", "open_since_on", "latest_snapshot_on", "days_open", "times_reopened", "message_zh",
-        )
-    )
-
-
-def oldest_open_table(history: History, limit: int = 10) -> pl.DataFrame:
-    """The same findings with Chinese headers, for display as a table."""
-    return oldest_open_findings(history, limit).select(
-        pl.col("township_name").alias("乡镇"),
-        pl.col("title_zh").alias("规则"),
-        pl.col("person_id").alias("人员编号"),
-        pl.col("period").alias("年度"),
-        pl.col("severity_zh").alias("严重程度"),
-        pl.col("first_seen_on").alias("首次发现"),
-        pl.col("days_open").alias("已持续天数"),
-        pl.col("times_reopened").alias("重新出现次数"),
-        pl.col("message_zh").alias("问题"),
-    )
-
-
-def oldest_open_chart(history: History, limit: int = 10) -> alt.TopLevelMixin:
-    """Bars: how long each of the oldest open findings has stood, from first found to the latest snapshot."""
-    frame = oldest_open_findings(history, limit)
-    order = frame["label"].to_list()
-    bars = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            y=alt.Y("label:N", title="问题（乡镇 · 规则 · 人员/年度）", sort=order, axis=alt.Axis(labelLimit=320)),
-            x=alt.X("days_open:Q", title="自首次发现起的天数"),
-            color=severity_color(),
-            tooltip=[
-                alt.Tooltip("township_name:N", title="乡镇"),
-                alt.Tooltip("title_zh:N", title="规则"),
-                alt.Tooltip("person_id:N", title="人员编号"),
-                alt.Tooltip("first_seen_on:T", title="首次发现", format="%Y-%m-%d"),
-                alt.Tooltip("open_since_on:T", title="本次出现自", format="%Y-%m-%d"),
-                alt.Tooltip("days_open:Q", title="已持续天数"),
-                alt.Tooltip("times_reopened:Q", title="重新出现次数"),
-                alt.Tooltip("message_zh:N", title="问题"),
-            ],
-        )
-        .properties(width=480, height=alt.Step(24))
-    )
-    latest = frame["latest_snapshot_on"].max() if frame.height else "—"
-    return finish(
-        bars,
-        "oldest_open_findings",
-        "持续时间最长的未整改问题",
-        f"截至最近一次快照 {latest}，按首次发现日期排序的前 {frame.height} 条",
-    )
-
-
-def severity_trend(history: History, township_code: str | None = None) -> pl.DataFrame:
-    """Findings standing in each snapshot by severity, for the county (or one township): long form."""
-    rows = history.township_trend
-    if township_code:
-        rows = rows.filter(pl.col("township_code") == township_code)
-    return (
-        rows.group_by("snapshot_date")
-        .agg(pl.col(f"violations_{key}").sum().alias(label) for key, label in SEVERITY_ZH.items())
+        rows.select("snapshot_date", *(pl.col(f"violations_{code}").alias(name) for code, name in SEVERITIES.items()))
         .unpivot(index="snapshot_date", variable_name="severity_zh", value_name="violations")
+        .with_columns(snapshot=pl.col("snapshot_date").dt.strftime("%Y-%m-%d"))
         .sort("snapshot_date", "severity_zh")
     )
 
 
-def severity_trend_chart(history: History, township_code: str | None = None) -> alt.TopLevelMixin:
-    """Stacked areas: the findings standing in each snapshot by severity."""
-    frame = severity_trend(history, township_code)
-    area = (
-        alt.Chart(frame)
-        .mark_area(interpolate="step-after", opacity=0.85)
-        .encode(
-            x=alt.X("snapshot_date:T", title="快照日期", axis=alt.Axis(format="%Y-%m")),
-            y=alt.Y("violations:Q", title="违规条数", stack=True, axis=alt.Axis(tickMinStep=1, format="d")),
-            color=severity_color(),
-            tooltip=[
-                alt.Tooltip("snapshot_date:T", title="快照日期", format="%Y-%m-%d"),
-                alt.Tooltip("severity_zh:N", title="严重程度"),
-                alt.Tooltip("violations:Q", title="违规条数"),
-            ],
-        )
-        .properties(width=620, height=220)
+def severity_trend(data: Data, area: str | None = None) -> Chart | Html:
+    """The findings standing in each snapshot by severity, for the page's division or township only."""
+    frame = severity_trend_data(data, area)
+    if frame.is_empty():
+        return _note("尚无快照。" if not snapshot_dates(data) else "本范围内的快照没有记录。")
+    dates = frame["snapshot_date"].n_unique()
+    x = (field("snapshot_date", "temporal", "快照日期", axis={"format": "%Y-%m"}) if dates > BARS_UP_TO
+         else field("snapshot", "ordinal", "快照日期", axis={"labelAngle": -40}))
+    mark = {"type": "area", "interpolate": "step-after", "opacity": 0.85} if dates > BARS_UP_TO else {"type": "bar"}
+    return chart("severity_trend", "违规条数（按严重程度）随快照的变化", [
+        f"{_where(data, area, None)} · {frame['snapshot_date'].min():%Y-%m-%d} 至 {frame['snapshot_date'].max():%Y-%m-%d}，"
+        f"共 {dates} 次快照",
+    ], {
+        "data": values(frame),
+        "width": 620 if dates > BARS_UP_TO else {"step": max(18, min(48, 620 // dates))},
+        "height": 220,
+        "mark": mark,
+        "encoding": {
+            "x": x,
+            "y": field("violations", "quantitative", "违规条数", stack="zero", axis=WHOLE_NUMBERS),
+            "color": severity_colour(),
+            "tooltip": [{"field": "snapshot_date", "type": "temporal", "title": "快照日期", "format": "%Y-%m-%d"},
+                        *tooltips(("severity_zh", "nominal", "严重程度"), ("violations", "quantitative", "违规条数"))],
+        },
+    })
+
+
+def rule_trend_data(data: Data, area: str | None) -> pl.DataFrame:
+    """Findings standing in each snapshot per rule that has any in the scope, zero where a snapshot found none
+    (so a line drops to zero instead of skipping the date)."""
+    rows = data.rows("trend_rules", "division_prefix", area or "")
+    if rows.is_empty():
+        return rows
+    dates = pl.DataFrame({"snapshot_date": snapshot_dates(data)})
+    rules = rows.select("rule_id").unique().join(_rule_titles(data), on="rule_id", how="left")
+    return (
+        dates.join(rules, how="cross")
+        .join(rows.select("snapshot_date", "rule_id", "violations"), on=["snapshot_date", "rule_id"], how="left")
+        .with_columns(pl.col("violations").fill_null(0), pl.coalesce("title_zh", "rule_id").alias("title_zh"))
+        .sort("snapshot_date", "rule_order")
     )
-    where = township_code or "全部乡镇"
-    return finish(area, "severity_trend", "违规条数（按严重程度）随快照的变化", where)
+
+
+def rule_trend(data: Data, area: str | None = None) -> Chart | Html:
+    """One line per rule: how many of its findings each snapshot found in the page's scope."""
+    frame = rule_trend_data(data, area)
+    if frame.is_empty():
+        return _note("尚无快照。" if not snapshot_dates(data) else "本范围内的快照没有发现违规。")
+    order = frame.sort("rule_order")["title_zh"].unique(maintain_order=True).to_list()
+    return chart("rule_trend", "各规则违规条数随快照的变化", [
+        f"{_where(data, area, None)} · 共 {frame['snapshot_date'].n_unique()} 次快照；点击图例可突出某条规则",
+    ], {
+        "data": values(frame),
+        "width": 620,
+        "height": 300,
+        "params": [{"name": "rule", "select": {"type": "point", "fields": ["title_zh"]}, "bind": "legend"}],
+        "mark": {"type": "line", "point": {"size": 14}, "interpolate": "step-after"},
+        "encoding": {
+            "x": field("snapshot_date", "temporal", "快照日期", axis={"format": "%Y-%m"}),
+            "y": field("violations", "quantitative", "违规条数", axis=WHOLE_NUMBERS),
+            "color": field("title_zh", "nominal", "规则", sort=order, scale={"scheme": "tableau20"}),
+            "opacity": {"condition": {"param": "rule", "value": 1.0}, "value": 0.15},
+            "tooltip": [{"field": "snapshot_date", "type": "temporal", "title": "快照日期", "format": "%Y-%m-%d"},
+                        *tooltips(("title_zh", "nominal", "规则"), ("rule_id", "nominal", "规则编号"),
+                                  ("violations", "quantitative", "违规条数"))],
+        },
+    })
+
+
+def oldest_open_findings(data: Data, area: str | None = None, *, person: str | None = None,
+                         limit: int = OLDEST) -> pl.DataFrame:
+    """Findings the latest snapshot still finds in the scope, longest-standing first, with their age in words:
+    "至少 N 天" where they were first found by the first snapshot (they may be older)."""
+    return (
+        _scoped(data, "open_findings", area, person)
+        .join(_rule_titles(data), on="rule_id", how="left")
+        .with_columns(
+            severity_zh=pl.col("severity").replace_strict(SEVERITIES, default=pl.col("severity")),
+            age_zh=pl.when(pl.col("is_age_at_least")).then(pl.format("至少 {} 天", pl.col("days_open")))
+            .otherwise(pl.format("{} 天", pl.col("days_open"))),
+        )
+        .sort(["days_open", "rule_order", "township_code", "person_id", "period"],
+              descending=[True, False, False, False, False], nulls_last=True)
+        .head(limit)
+    )
+
+
+def oldest_open(data: Data, area: str | None = None, *, person: str | None = None, limit: int = OLDEST) -> Html:
+    """The open findings that have stood longest in the scope, as a table."""
+    if not snapshot_dates(data):
+        return _note("尚无快照。")
+    frame = oldest_open_findings(data, area, person=person, limit=limit)
+    if frame.is_empty():
+        return _note("最近一次快照在本范围内没有未整改的问题。")
+    first = frame["first_snapshot_on"][0]
+    rows = []
+    for r in frame.iter_rows(named=True):
+        township, who = township_and_person(data, r)
+        rows.append([
+            township, _text(r["title_zh"] or r["rule_id"]), who,
+            f'<span class="wh-tag wh-{_text(r["severity"])}">{_text(r["severity_zh"])}</span>',
+            f"{r['first_seen_on']:%Y-%m-%d}", _text(r["age_zh"]), str(r["times_reopened"]), _text(r["message_zh"]),
+        ])
+    note = (f"<p>截至最近一次快照 {frame['latest_snapshot_on'][0]:%Y-%m-%d}，按持续时间列出前 {frame.height} 条。"
+            f"首次快照为 {first:%Y-%m-%d}：在首次快照就已发现的问题，实际存在时间可能更长，记为“至少”。</p>")
+    return Html(note + _table(["乡镇", "规则", "人员", "严重程度", "首次发现", "已持续", "再次出现次数", "说明"], rows))
+

@@ -18,6 +18,7 @@ import polars as pl
 
 from warehouse.core import atomic
 from warehouse.engine.db import reading
+from warehouse.outputs import deadlines, waivers
 from warehouse.engine.provenance import software_versions
 from warehouse.inputs.contract import REJECT_COLUMNS
 from warehouse.inputs.rulebook import rulebook_version
@@ -25,11 +26,11 @@ from warehouse.core.safe_cells import write_csv
 
 VIOLATION_COLUMNS = (
     "rule_id", "severity", "township_code", "person_id", "period", "observed", "limit", "as_of", "message_zh",
-    "citation",
+    "citation", "waiver_no",
 )
-"""violations.csv, exactly as contract section 4 lists them."""
+"""violations.csv, exactly as contract section 4 lists them, and waiver_no after citation (contract v1.1)."""
 
-PARQUET_TABLES = ("violations", "township_scorecard", "township_rule_status", "rule_coverage")
+PARQUET_TABLES = ("violations", "township_scorecard", "township_rule_status", "rule_coverage", "deadlines", "waiver_use")
 """Marts also written as Parquet under OUT_DIR/parquet for notebooks, which must not hold the DuckDB file."""
 
 
@@ -49,6 +50,9 @@ class ExportResult:
     rejects: int
     by_rule: dict[str, int]
     by_severity: dict[str, int]
+    deadlines: int = 0
+    unused_waivers: tuple[dict, ...] = ()
+    """Waivers covering no finding on the as-of date (contract v1.1): listed in the summary and the manifest."""
 
 
 def read_outputs(engine: str = "duckdb") -> dict[str, pl.DataFrame]:
@@ -57,7 +61,7 @@ def read_outputs(engine: str = "duckdb") -> dict[str, pl.DataFrame]:
             "violations": con.sql(
                 f"""
                 select rule_id, severity, township_code, person_id, period, observed, limit_value as "limit",
-                    strftime(as_of, '%Y-%m-%d') as as_of, message_zh, citation
+                    strftime(as_of, '%Y-%m-%d') as as_of, message_zh, citation, waiver_no
                 from marts.violations
                 order by rule_id, township_code, person_id nulls first, period nulls first
                 """
@@ -68,6 +72,8 @@ def read_outputs(engine: str = "duckdb") -> dict[str, pl.DataFrame]:
             ).pl(),
             "load_files": con.sql("select * from raw.load_files order by entity").pl(),
             "run_info": con.sql("select * from marts.run_info").pl(),
+            "deadlines": deadlines.read_deadlines(con),
+            "waiver_use": waivers.read_waiver_use(con),
         }
         for table in PARQUET_TABLES:
             frames[f"parquet/{table}"] = con.sql(f"select * from marts.{table}").pl()
@@ -95,6 +101,11 @@ def manifest(frames: dict[str, pl.DataFrame], started_at: datetime, finished_at:
             "violations": frames["violations"].height,
             "townships": frames["township_scorecard"].height,
             "rejects": frames["rejects"].height,
+            "deadlines": frames["deadlines"].height,
+        },
+        "waivers": {
+            "waivers": frames["waiver_use"].height,
+            "covering_no_finding": waivers.unused(frames["waiver_use"]),
         },
         "software": software_versions(),
         "started_at": started_at.isoformat(timespec="seconds"),
@@ -103,20 +114,26 @@ def manifest(frames: dict[str, pl.DataFrame], started_at: datetime, finished_at:
 
 
 def export(
-    out_dir: Path, *, started_at: datetime | None = None, extra_manifest: dict | None = None, engine: str = "duckdb"
+    out_dir: Path, *, started_at: datetime | None = None, extra_manifest: dict | None = None, engine: str = "duckdb",
+    within_days: int | None = None,
 ) -> ExportResult:
+    """`within_days`: deadlines.csv lists only what falls due in that many days after the as-of date."""
     started_at = started_at or datetime.now(timezone.utc)
     frames = read_outputs(engine)
+    frames["deadlines"] = deadlines.within(frames["deadlines"], frames["run_info"]["as_of"][0], within_days)
     violations = frames["violations"]
     with atomic.outputs(out_dir, manifest=MANIFEST) as files:
         write_csv(violations.select(VIOLATION_COLUMNS), files.path("violations.csv"))
         write_csv(frames["township_scorecard"], files.path("township_scorecard.csv"))
         write_csv(frames["rejects"], files.path("rejects.csv"))
+        deadlines.write_deadlines(frames["deadlines"], files.path("deadlines.csv"))
         for table in PARQUET_TABLES:
             frames[f"parquet/{table}"].write_parquet(files.path(f"parquet/{table}.parquet"))
         if os.environ.get(KILL_BEFORE_MANIFEST):
             os.kill(os.getpid(), signal.SIGKILL)
         document = manifest(frames, started_at, datetime.now(timezone.utc)) | {"engine": engine} | (extra_manifest or {})
+        if within_days is not None:
+            document["outputs"]["deadlines_within_days"] = within_days
         files.path(MANIFEST).write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     count = lambda column: dict(violations.group_by(column).len().sort(column).iter_rows())  # noqa: E731
     return ExportResult(
@@ -127,4 +144,6 @@ def export(
         rejects=frames["rejects"].height,
         by_rule=count("rule_id"),
         by_severity=count("severity"),
+        deadlines=frames["deadlines"].height,
+        unused_waivers=tuple(document["waivers"]["covering_no_finding"]),
     )

@@ -125,3 +125,17 @@
 {% macro spark__year_bit(year_expr) -%}
     shiftleft(cast(1 as bigint), cast(((({{ year_expr }}) % 64) + 64) % 64 as int))
 {%- endmacro %}
+
+{#- A text known when dbt runs (an env var's value) as an SQL string literal; empty text is null. DuckDB doubles a
+    quote; Spark reads backslash escapes (and would join two adjacent literals into one). -#}
+{% macro text_literal(text) -%}
+    {{ return(adapter.dispatch('text_literal')(text)) }}
+{%- endmacro %}
+
+{% macro default__text_literal(text) -%}
+    {%- if text -%}'{{ text | replace("'", "''") }}'{%- else -%}cast(null as {{ dbt.type_string() }}){%- endif -%}
+{%- endmacro %}
+
+{% macro spark__text_literal(text) -%}
+    {%- if text -%}'{{ text | replace('\\', '\\\\') | replace("'", "\\'") }}'{%- else -%}cast(null as string){%- endif -%}
+{%- endmacro %}

@@ -1,5 +1,6 @@
-{#- The rulebook's versions and parameter rows, read straight from the seed, so int_rule_versions,
-    int_rule_parameters and every rule (and its unit tests) share one definition. -#}
+{#- The rulebook's versions and parameter rows, read from int_rulebook_parameters_merged (the shipped seed with a
+    user rulebook's rows added, supersession applied), so int_rule_versions, int_rule_parameters and every rule
+    (and its unit tests, which give that model's rows) share one definition. -#}
 {% macro version_key_sql() -%}
     rule_id || '@' || jurisdiction_prefix || '@' || cast(valid_from as {{ dbt.type_string() }})
 {%- endmacro %}
@@ -21,7 +22,7 @@
             valid_from,
             max(valid_until) as valid_until,
             coalesce(max(case when parameter = 'enabled' then value end), 'true') = 'true' as is_enabled
-        from {{ ref('rulebook_parameters') }}
+        from {{ ref('int_rulebook_parameters_merged') }}
         group by rule_id, jurisdiction_prefix, valid_from
     ) as grouped_versions
 {%- endmacro %}
@@ -38,7 +39,7 @@
         document_short || ' ' || clause || '：' || quote_zh as short_citation,
         valid_from,
         valid_until
-    from {{ ref('rulebook_parameters') }}
+    from {{ ref('int_rulebook_parameters_merged') }}
 {%- endmacro %}
 
 {#- The rule's in-force date for a township: the earliest valid_from of an enabled version whose prefix matches

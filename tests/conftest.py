@@ -27,8 +27,10 @@ class Run:
 
 def isolated_env(root: Path) -> dict[str, str]:
     """Environment for a CLI run whose warehouse, dbt target and logs live under root. An id_number key (or the
-    retired salt) of the developer's own shell stays out: the run's key is the key file beside its warehouse."""
-    env = {name: value for name, value in os.environ.items() if name not in ("WAREHOUSE_ID_KEY", "WAREHOUSE_ID_SALT")}
+    retired salt) of the developer's own shell stays out: the run's key is the key file beside its warehouse; so
+    does a user rulebook of the shell ($WAREHOUSE_RULEBOOK): a test that wants one says so."""
+    left_out = ("WAREHOUSE_ID_KEY", "WAREHOUSE_ID_SALT", "WAREHOUSE_RULEBOOK")
+    env = {name: value for name, value in os.environ.items() if name not in left_out}
     env.update(
         WAREHOUSE_DB=str(root / "warehouse.duckdb"),
         DBT_TARGET_PATH=str(root / "target"),
@@ -38,12 +40,14 @@ def isolated_env(root: Path) -> dict[str, str]:
     return env
 
 
-def warehouse_cli(*args: str, root: Path, check: bool = False) -> subprocess.CompletedProcess:
-    """Run `python -m warehouse ARGS` as a user would, isolated under root."""
+def warehouse_cli(
+    *args: str, root: Path, check: bool = False, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run `python -m warehouse ARGS` as a user would, isolated under root (`env` added to its environment)."""
     result = subprocess.run(
         [sys.executable, "-m", "warehouse", *args],
         cwd=root,
-        env=isolated_env(root),
+        env=isolated_env(root) | (env or {}),
         capture_output=True,
         text=True,
         encoding="utf-8",

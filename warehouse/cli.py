@@ -13,9 +13,12 @@ import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from warehouse.core.paths import PROJECT_DIR
+
+if TYPE_CHECKING:
+    from warehouse.inputs.user_rulebook import Rulebook
 
 DEMO_DIR = PROJECT_DIR / "demo"
 
@@ -57,10 +60,20 @@ def print_summary(result) -> None:
     print(f"结果文件 / outputs: {result.out_dir.resolve()}")
 
 
-def do_build(args: argparse.Namespace) -> None:
+def command_rulebook(args: argparse.Namespace) -> Rulebook:
+    """The command's rulebook, validated before anything is loaded or built (a bad file stops it with exit status 2
+    and the warehouse as it was): --rulebook, else $WAREHOUSE_RULEBOOK, else the shipped one."""
+    from warehouse.inputs.user_rulebook import resolve_rulebook
+
+    rulebook = resolve_rulebook(args.rulebook)
+    print(rulebook.describe(), flush=True)
+    return rulebook
+
+
+def do_build(args: argparse.Namespace, rulebook: Rulebook) -> None:
     from warehouse.engine.build import build
 
-    result = build(args.as_of, engine=args.engine, data_tests=not args.skip_data_tests)
+    result = build(args.as_of, engine=args.engine, data_tests=not args.skip_data_tests, rulebook=rulebook)
     print(
         f"dbt build 完成 / done ({args.engine}): {result.nodes} 个节点 / nodes in {result.seconds:.1f} s, as of {result.as_of}"
     )
@@ -73,7 +86,7 @@ def cmd_load(args: argparse.Namespace) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> None:
-    do_build(args)
+    do_build(args, command_rulebook(args))
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -92,8 +105,9 @@ def cmd_run(args: argparse.Namespace) -> None:
             "engine: run `warehouse validate` after a DuckDB build."
         )
     started_at = datetime.now(timezone.utc)
+    rulebook = command_rulebook(args)
     load_inputs(args.input)
-    do_build(args)
+    do_build(args, rulebook)
     extra = {"validation": do_validate(args.out / "validation").manifest()} if args.validate else None
     print_summary(export(args.out, started_at=started_at, extra_manifest=extra, engine=args.engine))
 
@@ -149,7 +163,7 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
             dates = series(args.date_from, args.date_to or date.today(), args.every or "month")
         except ValueError as error:
             raise UsageError(str(error)) from error
-    result = snapshot(dates, engine=args.engine)
+    result = snapshot(dates, engine=args.engine, rulebook_path=args.rulebook)
     print(
         f"快照 新增 {len(result.added)} 个、已有保留 {len(result.kept)} 个，追加问题 {result.findings} 条 / "
         f"snapshots added {len(result.added)}, kept {len(result.kept)}; findings appended {result.findings} "
@@ -160,7 +174,7 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
 def cmd_check(args: argparse.Namespace) -> None:
     from warehouse.outputs.preclearance import check
 
-    result = check(args.planned, args.as_of, args.out)
+    result = check(args.planned, args.as_of, args.out, rulebook=command_rulebook(args))
     print(f"\n任前审查 / pre-clearance as of {result.as_of}: 计划任职 {result.postings} 条 / planned postings")
     for row in result.rows.iter_rows(named=True):
         allowed = row["allowed_from"].isoformat() if row["allowed_from"] else "无 / none"
@@ -192,6 +206,15 @@ def add_engine(parser: argparse.ArgumentParser, *, building: bool = False) -> No
         )
 
 
+def add_rulebook(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rulebook", type=Path, default=None, metavar="PATH",
+        help="用户规则库（CSV 或 XLSX，列同 seeds/rulebook/rulebook_parameters.csv），加在内置规则库之上；默认 "
+        "$WAREHOUSE_RULEBOOK / a user rulebook (CSV or XLSX with the columns of "
+        "seeds/rulebook/rulebook_parameters.csv) added to the shipped one; default $WAREHOUSE_RULEBOOK",
+    )
+
+
 def add_load(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser("load", help="校验并载入输入文件 / validate and load the inputs")
     parser.add_argument("input_dir", type=Path)
@@ -202,6 +225,7 @@ def add_build(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser("build", help="按核查基准日运行 dbt build / dbt build with the as-of date")
     parser.add_argument("--as-of", type=as_of_date, default=date.today())
     add_engine(parser, building=True)
+    add_rulebook(parser)
     return parser
 
 
@@ -226,6 +250,7 @@ def add_run(commands) -> argparse.ArgumentParser:
         help="另以 Great Expectations 校验，写入 OUT/validation / also run the GX suites into OUT/validation",
     )
     add_engine(parser, building=True)
+    add_rulebook(parser)
     return parser
 
 
@@ -275,6 +300,7 @@ def add_snapshot(commands) -> argparse.ArgumentParser:
     parser.add_argument("--to", dest="date_to", type=as_of_date, help="补录截止日（默认：今天）/ last date (default: today)")
     parser.add_argument("--every", choices=("month", "quarter", "year"), help="间隔（默认：month）/ step (default: month)")
     add_engine(parser)
+    add_rulebook(parser)
     return parser
 
 
@@ -285,6 +311,7 @@ def add_check(commands) -> argparse.ArgumentParser:
     parser.add_argument("--planned", type=Path, required=True, help="计划任职文件（任职格式）/ planned postings (postings format)")
     parser.add_argument("--as-of", type=as_of_date, default=date.today(), help="核查基准日（默认：今天）/ as-of date (default: today)")
     parser.add_argument("--out", type=Path, required=True, help="输出文件夹 / output folder")
+    add_rulebook(parser)
     return parser
 
 
@@ -294,7 +321,8 @@ def add_history(commands) -> argparse.ArgumentParser:
     )
     parser.add_argument("out_dir", type=Path)
     parser.add_argument(
-        "--rulebook-version", default=None, help="规则库版本（默认：当前；all 为全部）/ rulebook version (default: current; all)"
+        "--rulebook-version", default=None,
+        help="规则库版本（默认：最近一次快照的；all 为全部）/ rulebook version (default: the last snapshot's; all)"
     )
     return parser
 

@@ -207,7 +207,7 @@ def test_chinese_workbooks_have_text_codes_and_real_dates(written: Path) -> None
 
 
 def test_committed_demo_files_are_what_write_demo_writes(written: Path) -> None:
-    """The shipped data and the code cannot drift: regenerate with `python -m warehouse.demo demo`."""
+    """The shipped data and the code cannot drift: regenerate with `python -m warehouse.synthetic.demo demo`."""
     committed = sorted(p.name for p in DEMO_DIR.iterdir() if p.suffix in (".csv", ".xlsx") and
                        not p.name.startswith("expected_"))
     assert committed == sorted(p.name for p in written.iterdir())

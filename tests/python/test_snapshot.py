@@ -1,6 +1,6 @@
 """`warehouse snapshot` and `warehouse history` on the demo county, as a scheduled job runs them.
 
-The expectations come from the demo's planted scenarios (demo/README.md, warehouse/demo.py) and the contract's
+The expectations come from the demo's planted scenarios (demo/README.md, warehouse/synthetic/demo.py) and the contract's
 wording: an event counts from the first as-of date on or after it, a state is judged on each date by itself.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import fcntl
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DEMO_DIR, PROJECT_DIR, copy_warehouse, isolated_env, warehouse_cli
+from conftest import DEMO_DIR, copy_warehouse, isolated_env, warehouse_cli
 
 MONTHLY = ("--from", "2016-07-31", "--to", "2026-06-30", "--every", "month")
 STORY = ("2026-04-30", "2026-05-31", "2026-06-30")
@@ -426,40 +425,33 @@ def test_a_snapshot_killed_during_its_build_leaves_no_dbt_behind_and_the_history
 # ------------------------------------------------------------------------------------- rulebook versions
 
 
-def test_another_rulebook_version_of_the_same_date_is_kept_beside_it(story, tmp_path, monkeypatch):
-    import warehouse.rulebook
+def test_another_rulebook_version_of_the_same_date_is_kept_beside_it(story, tmp_path):
+    """A county adopting 001's standard structure in its own rulebook (contract section 6) is another rulebook
+    version: its snapshot of a date already taken is kept beside the first one, as a timeline of its own."""
+    from warehouse.inputs.rulebook import rulebook_version
 
-    from warehouse.history import snapshot
-
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT_DIR / name, project / name)
-    for folder in ("models", "macros", "seeds"):
-        shutil.copytree(PROJECT_DIR / folder, project / folder)
-    shutil.copytree(PROJECT_DIR / "tests", project / "tests", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     quote = "镇统一设置“四办二所三站一中心〞"
-    with open(project / "seeds" / "rulebook" / "rulebook_parameters.csv", "a", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(
-            [f"ORG_STANDARD_STRUCTURE@360799@2023-01-01#{name}", "ORG_STANDARD_STRUCTURE", "360799", "青岚县",
-             "2023-01-01", "", name, value, "某县《加强镇政府服务能力建设实施方案》", "某县实施方案", "二(一)4", quote]
+    rulebook = tmp_path / "standard_structure.csv"
+    with open(rulebook, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["rule_id", "jurisdiction_prefix", "jurisdiction_name", "valid_from", "parameter", "value",
+                         "document", "document_short", "clause", "quote_zh"])
+        writer.writerows(
+            ["ORG_STANDARD_STRUCTURE", "360799", "青岚县", "2023-01-01", name, value,
+             "某县《加强镇政府服务能力建设实施方案》", "某县实施方案", "二(一)4", quote]
             for name, value in (("standard_offices", "4"), ("standard_institutes", "2"), ("standard_stations", "3"),
                                 ("standard_centers", "1"))
         )
     root = fresh_copy(story, tmp_path / "warehouse")
-    for name, value in isolated_env(root).items():
-        monkeypatch.setenv(name, value)
-    current = warehouse.rulebook.rulebook_version()
-    monkeypatch.setattr(warehouse.rulebook, "PROJECT_DIR", project)
-    changed = warehouse.rulebook.rulebook_version()
-    assert changed != current
-
-    result = snapshot.snapshot([date(2026, 6, 30)], project_dir=project, version=changed)
-    assert result.added == [date(2026, 6, 30)]
+    current = rulebook_version()
+    result = warehouse_cli("snapshot", "--as-of", "2026-06-30", "--rulebook", str(rulebook), root=root, check=True)
+    assert "added=1" in result.stdout
 
     versions = dict(query(root / "warehouse.duckdb",
                           "select rulebook_version, count(*) from history.snapshots group by all"))
-    assert versions == {current: 3, changed: 1}
+    assert versions.pop(current) == 3, "the story's three dates, as they were"
+    [(changed, count)] = versions.items()
+    assert count == 1
     by_version = defaultdict(set)
     for version, *key in query(
         root / "warehouse.duckdb",
@@ -471,13 +463,15 @@ def test_another_rulebook_version_of_the_same_date_is_kept_beside_it(story, tmp_
     assert by_version[changed] == keys(read_csv(DEMO_DIR / "expected_violations_standard_structure.csv"))
     assert not by_version[current], "the first version's snapshot is as it was"
 
-    monkeypatch.undo()
     warehouse_cli("history", str(root / "all"), "--rulebook-version", "all", root=root, check=True)
     rows = read_csv(root / "all" / "violation_history.csv")
     assert {row["status"] for row in rows if row["rulebook_version"] == changed} == {"new"}, "a timeline of its own"
     assert statuses([row for row in rows if row["rulebook_version"] == current], "ORG_OFFICE_COUNT", SHIMEN) == dict(
         zip(STORY, ("new", "open", "resolved"))
     )
+    warehouse_cli("history", str(root / "latest"), root=root, check=True)
+    latest = read_csv(root / "latest" / "violation_history.csv")
+    assert {row["rulebook_version"] for row in latest} == {changed}, "by default, the last snapshot's timeline"
 
 
 def test_the_dashboard_report_draws_the_trend_and_the_oldest_open_findings(backfill):

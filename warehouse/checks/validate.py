@@ -197,7 +197,8 @@ def read_warehouse() -> Warehouse:
             """,
             params={"as_of": as_of},
         ).pl()
-        parameters = con.sql("select * from rulebook.rulebook_parameters").pl()
+        # The rulebook the build judged with: the shipped rows and a user rulebook's, merged (supersession applied).
+        parameters = con.sql("select * from intermediate.int_rulebook_parameters_merged").pl()
         violations = con.sql(
             "select rule_id, township_code, period from marts.violations where as_of = ?", params=[as_of]
         ).pl()

@@ -19,13 +19,19 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warehouse.core.loads import remove_unused_loads
-from warehouse.core.paths import PROJECT_DIR, loaded_path, spark_dir, warehouse_path
+from warehouse.core.paths import PROJECT_DIR, beside_warehouse, loaded_path, spark_dir, warehouse_path
 from warehouse.engine.db import connect, staged
+
+if TYPE_CHECKING:
+    from warehouse.inputs.user_rulebook import Rulebook
 
 ENGINES = ("duckdb", "spark")
 """`--engine`: DuckDB (the default, the warehouse file) or Apache Spark (dbt-spark; profiles.yml target `spark`)."""
@@ -39,6 +45,12 @@ PARSE_SUFFIXES = (".sql", ".yml", ".yaml", ".csv", ".md")
 """What dbt parses: partial parsing's state is kept only while these files are as they were (forget_stale_parse)."""
 
 
+RULEBOOK_TOLD = (
+    "WAREHOUSE_RULEBOOK_ROWS", "WAREHOUSE_RULEBOOK_VERSION", "WAREHOUSE_RULEBOOK_FILE", "WAREHOUSE_RULEBOOK_SHA256",
+)
+"""What rulebook_env tells dbt; never inherited from the caller's environment."""
+
+
 class BuildError(Exception):
     """dbt reported failing models or tests, or could not run."""
 
@@ -49,6 +61,7 @@ class BuildResult:
     nodes: int
     seconds: float
     run_results: Path
+    rulebook: Rulebook | None = None
 
 
 def target_path() -> Path:
@@ -58,11 +71,13 @@ def target_path() -> Path:
 def dbt_env(**overrides: str) -> dict[str, str]:
     """The child's environment: the warehouse file reaches profiles.yml through WAREHOUSE_DB, the load folder the
     build judges through WAREHOUSE_LOADED (macros/engine.sql), the file whose history it carries through
-    WAREHOUSE_PREVIOUS_DB (macros/history.sql). `overrides` win; an empty value means "not set"."""
+    WAREHOUSE_PREVIOUS_DB (macros/history.sql), the rulebook through WAREHOUSE_RULEBOOK_* (rulebook_env; only a
+    build sets them). `overrides` win; an empty value means "not set"."""
     env = dict(os.environ)
     env["WAREHOUSE_DB"] = str(warehouse_path())
     env["WAREHOUSE_SPARK_DIR"] = str(spark_dir())
-    env.pop("WAREHOUSE_PREVIOUS_DB", None)
+    for told in ("WAREHOUSE_PREVIOUS_DB", *RULEBOOK_TOLD):
+        env.pop(told, None)
     env.setdefault("SPARK_CONF_DIR", str(PROJECT_DIR / "spark"))  # log4j2.properties: the local Spark's logging
     env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # a local Spark serves this machine only
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -170,15 +185,46 @@ def build_env(loaded: Path, stage: Path | None) -> dict[str, str]:
     return env
 
 
+RULEBOOK_ROWS_SUFFIX = ".rulebook.parquet"
+"""Beside the warehouse file: the user rulebook's rows while a build reads them (removed when it ends)."""
+
+
+@contextmanager
+def rulebook_env(rulebook: Rulebook) -> Iterator[dict[str, str]]:
+    """What a build tells dbt about its rulebook: the Parquet file of the user rulebook's validated rows, which the
+    on-run-start hook copies into `rulebook_user.parameters` (macros/rulebook_user.sql), and what marts.run_info
+    records (the version, the user file and its SHA-256; empty without one). The file lives while the block runs."""
+    from warehouse.inputs.user_rulebook import write_rows  # polars and the readers: not for `warehouse --help`
+
+    rows = write_rows(rulebook, beside_warehouse(RULEBOOK_ROWS_SUFFIX))
+    user = rulebook.user
+    try:
+        yield {
+            "WAREHOUSE_RULEBOOK_ROWS": str(rows),
+            "WAREHOUSE_RULEBOOK_VERSION": rulebook.version,
+            "WAREHOUSE_RULEBOOK_FILE": str(user.path) if user is not None else "",
+            "WAREHOUSE_RULEBOOK_SHA256": user.sha256 if user is not None else "",
+        }
+    finally:
+        rows.unlink(missing_ok=True)
+
+
 def engine_target_path(engine: str = "duckdb") -> Path:
     """dbt's target folder for an engine: each keeps its own, so switching engines does not make dbt parse the
     project again."""
     return target_path() if engine == "duckdb" else target_path() / engine
 
 
-def build(as_of: date, *extra: str, engine: str = "duckdb", data_tests: bool = True) -> BuildResult:
+def build(
+    as_of: date, *extra: str, engine: str = "duckdb", data_tests: bool = True, rulebook: Rulebook | None = None
+) -> BuildResult:
     """dbt build on an engine; `data_tests=False` builds the models only (their data tests cost a local Spark about
-    a minute on the demo, and check what the loader already guarantees). Callers hold the warehouse lock."""
+    a minute on the demo, and check what the loader already guarantees). `rulebook`: the shipped one with the
+    user rulebook already validated (warehouse.inputs.user_rulebook.resolve_rulebook; by default that of
+    $WAREHOUSE_RULEBOOK). Callers hold the warehouse lock."""
+    from warehouse.inputs.user_rulebook import resolve_rulebook
+
+    rulebook = rulebook or resolve_rulebook()
     loaded = check_loaded()
     target = None if engine == "duckdb" else engine
     target_dir = engine_target_path(engine)
@@ -188,14 +234,16 @@ def build(as_of: date, *extra: str, engine: str = "duckdb", data_tests: bool = T
         if warehouse_path().exists():
             with connect(read_only=True):  # held for writing by another program, dbt could not copy its history
                 pass
-        with staged(copy=False) as stage:
-            run_results = run_dbt(args, target_dir, **build_env(loaded, stage))
+        with staged(copy=False) as stage, rulebook_env(rulebook) as told:
+            run_results = run_dbt(args, target_dir, **build_env(loaded, stage), **told)
     else:
-        run_results = run_dbt(args, target_dir, **build_env(loaded, None))
+        with rulebook_env(rulebook) as told:
+            run_results = run_dbt(args, target_dir, **build_env(loaded, None), **told)
     remove_unused_loads()
     return BuildResult(
         as_of=as_of,
         nodes=len(run_results.get("results", [])),
         seconds=float(run_results.get("elapsed_time", 0.0)),
         run_results=target_dir / "run_results.json",
+        rulebook=rulebook,
     )

@@ -32,12 +32,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import duckdb
 import polars as pl
 
 from warehouse.core.errors import UserError
 from warehouse.core.paths import PROJECT_DIR, beside_warehouse
-from warehouse.engine.build import check_loaded, dbt_args, run_dbt, target_path
+from warehouse.engine.build import check_loaded, dbt_args, rulebook_env, run_dbt, target_path
+
+if TYPE_CHECKING:
+    from warehouse.inputs.user_rulebook import Rulebook
 
 SCRATCH_SUFFIX = ".check"
 """The scratch folder beside the warehouse: `loaded/` (the copies, as a load) and `build.duckdb`."""
@@ -213,10 +218,10 @@ def chunks(scenarios: Sequence[Scenario]) -> Iterator[Sequence[Scenario]]:
 
 
 def judge(
-    scenarios: Sequence[Scenario], loaded: dict[str, pl.DataFrame], project_dir: Path = PROJECT_DIR
+    scenarios: Sequence[Scenario], loaded: dict[str, pl.DataFrame], rulebook: Rulebook, project_dir: Path = PROJECT_DIR
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One dbt build per COPIES/2 scenarios over their copies: the findings each scenario's posting causes and the
-    later dates it yields (marts preclearance_findings, preclearance_candidates)."""
+    """One dbt build per COPIES/2 scenarios over their copies, by `rulebook` as a build judges: the findings each
+    scenario's posting causes and the later dates it yields (marts preclearance_findings, preclearance_candidates)."""
     scratch = beside_warehouse(SCRATCH_SUFFIX)
     findings, candidates = [], []
     try:
@@ -229,10 +234,11 @@ def judge(
                 "--select", *SELECTION, "--exclude-resource-type", "test", "unit_test", "--quiet",
                 project_dir=project_dir,
             )
-            run_dbt(
-                args, target_path() / "check", WAREHOUSE_DB=str(scratch / "build.duckdb"),
-                WAREHOUSE_LOADED=str(scratch / "loaded"), WAREHOUSE_PREVIOUS_DB="",
-            )
+            with rulebook_env(rulebook) as told:
+                run_dbt(
+                    args, target_path() / "check", WAREHOUSE_DB=str(scratch / "build.duckdb"),
+                    WAREHOUSE_LOADED=str(scratch / "loaded"), WAREHOUSE_PREVIOUS_DB="", **told,
+                )
             with duckdb.connect(str(scratch / "build.duckdb"), read_only=True) as con:
                 findings.append(con.sql("select * from marts.preclearance_findings").pl())
                 candidates.append(con.sql("select * from marts.preclearance_candidates").pl())
@@ -242,7 +248,7 @@ def judge(
 
 
 def preclear(
-    planned: pl.DataFrame, loaded: dict[str, pl.DataFrame], *, project_dir: Path = PROJECT_DIR,
+    planned: pl.DataFrame, loaded: dict[str, pl.DataFrame], *, rulebook: Rulebook, project_dir: Path = PROJECT_DIR,
     log=print,
 ) -> dict[int, Judged]:
     """Judge each planned posting (rows in the raw postings format) on its start, then on the dates that yields,
@@ -255,7 +261,7 @@ def preclear(
             break
         log(f"任前审查第 {build_round} 轮：{len(pending)} 个情形 / pre-clearance round {build_round}: judging {len(pending)} "
             "scenarios …")
-        findings, candidates = judge(pending, loaded, project_dir)
+        findings, candidates = judge(pending, loaded, rulebook, project_dir)
         by_scenario = defaultdict(list)
         for row in findings.sort("rule_id", "township_code").iter_rows(named=True):
             by_scenario[row["scenario_id"]].append(row)

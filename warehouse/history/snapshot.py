@@ -10,7 +10,9 @@ time it ran. Why it is built this way:
   export` and the notebooks read stay as they are. The models judge a whole series of as-of dates in one build
   (macro as_of_dates()), so a ten-year monthly backfill costs about one build, not 120.
 - One (snapshot_date, rulebook_version) is one snapshot: a date already in the history for this rulebook is kept
-  as it is and not rebuilt; another rulebook version of the same date is a snapshot of its own.
+  as it is and not rebuilt; another rulebook version of the same date is a snapshot of its own. The version covers
+  a user rulebook (`--rulebook`, $WAREHOUSE_RULEBOOK), so a snapshot with another one is another timeline; it is
+  the version the scratch build records (its run_info), which the findings are stamped with.
 - Everything one command appends is written in one DuckDB transaction, after dbt has finished, into a copy of the
   warehouse file, whose lifecycle marts are then rebuilt, and the copy replaces the warehouse file in one rename
   (warehouse.db.staged): a run killed at any moment leaves the history exactly as it was, and a reader holding
@@ -47,17 +49,20 @@ from warehouse.engine.build import (
     check_loaded,
     dbt_args,
     engine_target_path,
+    rulebook_env,
     run_dbt,
     target_path,
 )
 from warehouse.engine.db import connect, discard, parquet_view, reading_load, staged
 from warehouse.inputs.rulebook import rulebook_version
+from warehouse.inputs.user_rulebook import Rulebook, resolve_rulebook
 from warehouse.core.safe_cells import write_csv
 
 EVERY_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
-HISTORY_SELECTION = ("+violations", "+township_scorecard")
-"""What a snapshot reads from the `history` target: the violations and the townships judged, and what they need."""
+HISTORY_SELECTION = ("+violations", "+township_scorecard", "run_info")
+"""What a snapshot reads from the `history` target: the violations and the townships judged, and what they need,
+and the build's run_info (the rulebook version it judged with)."""
 
 SCRATCH_SUFFIX = ".snapshot-build"
 """The scratch DuckDB file beside the warehouse that a snapshot's dates are judged in (removed afterwards)."""
@@ -185,12 +190,13 @@ def taken(con: duckdb.DuckDBPyConnection, version: str) -> dict[date, str]:
 
 
 def build_history(
-    dates: Sequence[date], loaded: Path, scratch: Path, project_dir: Path = PROJECT_DIR, engine: str = "duckdb"
+    dates: Sequence[date], loaded: Path, scratch: Path, project_dir: Path = PROJECT_DIR, engine: str = "duckdb",
+    rulebook: dict[str, str] | None = None,
 ) -> float:
     """Judge the dates in one dbt build of target `history` into the scratch file (`spark_history` on Spark, in its
     own tables): the models snapshots read and, on DuckDB, the data tests wholly on them (unit tests are the test
     suite's business; on a local Spark the data tests would cost minutes, and they check what the loader
-    guarantees). Returns dbt's elapsed seconds."""
+    guarantees). `rulebook`: what rulebook_env tells dbt. Returns dbt's elapsed seconds."""
     variables = {"as_of_dates": [day.isoformat() for day in dates], "as_of_date": max(dates).isoformat()}
     if engine == "duckdb":
         target, excluded = "history", ("--exclude", "test_type:unit", "--indirect-selection", "cautious")
@@ -202,6 +208,7 @@ def build_history(
         "build", None, "--vars", json.dumps(variables), "--select", *HISTORY_SELECTION, *excluded, "--quiet",
         project_dir=project_dir, target=target,
     )
+    env |= rulebook or {}
     return float(run_dbt(args, engine_target_path(engine) / "history", **env).get("elapsed_time", 0.0))
 
 
@@ -212,7 +219,7 @@ def history_marts(con: duckdb.DuckDBPyConnection, engine: str, scratch: Path) ->
     if engine == "duckdb":
         con.execute(f"attach '{str(scratch).replace(chr(39), chr(39) * 2)}' as snapshot_build (read_only)")
         return "snapshot_build.history_marts."
-    for table in ("violations", "township_scorecard"):
+    for table in ("violations", "township_scorecard", "run_info"):
         parquet_view(con, f"history_marts_{table}", spark_table("history_marts", table), temporary=True)
     return "history_marts_"
 
@@ -271,6 +278,12 @@ def append(
     inputs_text = json.dumps(inputs, ensure_ascii=False)
     with connect(stage) as con:
         marts = history_marts(con, engine, scratch)
+        judged_with = con.sql(f"select rulebook_version from {marts}run_info").fetchall()[0][0]
+        if judged_with != version:
+            raise BuildError(
+                f"快照构建所用规则库版本 {judged_with} 不是 {version} / the history build judged with rulebook "
+                f"{judged_with}, not {version}"
+            )
         built = {row[0] for row in con.sql(f"select distinct as_of from {marts}township_scorecard").fetchall()}
         missing = sorted(set(dates) - built)
         if missing:
@@ -349,12 +362,14 @@ def present_snapshots(version: str) -> dict[date, str]:
 
 
 def take(
-    dates: Sequence[date], *, project_dir: Path = PROJECT_DIR, version: str | None = None, engine: str = "duckdb"
+    dates: Sequence[date], *, project_dir: Path = PROJECT_DIR, engine: str = "duckdb", rulebook: Rulebook | None = None
 ) -> SnapshotResult:
-    """Take a snapshot for each date not yet in the history for the current rulebook (callers hold the lock)."""
+    """Take a snapshot for each date not yet in the history for the rulebook (default: that of $WAREHOUSE_RULEBOOK,
+    validated; callers hold the lock)."""
     started = time.monotonic()
+    rulebook = rulebook or resolve_rulebook()
     loaded = check_loaded()
-    version = version or rulebook_version()
+    version = rulebook.version
     wanted = sorted(set(dates))
     with reading_load(loaded) as con:
         inputs_checksum, inputs = inputs_of(con)
@@ -372,7 +387,8 @@ def take(
         scratch = beside_warehouse(SCRATCH_SUFFIX)
         discard(scratch)
         try:
-            build_seconds = build_history(to_build, loaded, scratch, project_dir, engine)
+            with rulebook_env(rulebook) as told:
+                build_seconds = build_history(to_build, loaded, scratch, project_dir, engine, told)
             with staged(copy=True) as stage:
                 ensure_history_tables(stage, project_dir)
                 added, findings = append(
@@ -394,12 +410,16 @@ def take(
     )
 
 
-def snapshot(dates: Sequence[date], **options) -> SnapshotResult:
-    """`warehouse snapshot`: take(), with one log line whatever happens (callers hold the warehouse lock)."""
+def snapshot(dates: Sequence[date], *, rulebook_path: Path | None = None, **options) -> SnapshotResult:
+    """`warehouse snapshot`: take() with the rulebook of `rulebook_path` (its --rulebook; else $WAREHOUSE_RULEBOOK),
+    validated first, and one log line whatever happens, a refused rulebook included (callers hold the warehouse
+    lock)."""
     started = time.monotonic()
     fields = {"as_of": describe_dates(sorted(set(dates)))}
     try:
-        result = take(dates, **options)
+        rulebook = resolve_rulebook(rulebook_path)
+        print(rulebook.describe(), flush=True)
+        result = take(dates, rulebook=rulebook, **options)
     except BaseException as error:
         reason = json.dumps(f"{type(error).__name__}: {error}"[:300], ensure_ascii=False)
         print(log_line("snapshot", "failed", **fields, seconds=f"{time.monotonic() - started:.1f}", error=reason))
@@ -410,6 +430,7 @@ def snapshot(dates: Sequence[date], **options) -> SnapshotResult:
             "ok",
             **fields,
             rulebook=result.rulebook_version,
+            **({"rulebook_file": json.dumps(str(rulebook.user.path), ensure_ascii=False)} if rulebook.user else {}),
             inputs=result.inputs_checksum[:16],
             added=len(result.added),
             kept=len(result.kept),
@@ -452,10 +473,23 @@ def read_history(version: str) -> tuple[dict[str, pl.DataFrame], int, list[str]]
     return frames, snapshots, versions
 
 
+def latest_version() -> str:
+    """The rulebook version of the last snapshot taken: the timeline `warehouse history` writes by default, whatever
+    rulebook (shipped, or an office's own) the snapshots were taken with. The shipped rulebook's before any."""
+    if warehouse_path().exists():
+        with connect(read_only=True) as con:
+            if has_history(con):
+                last = "select rulebook_version from history.snapshots order by taken_at desc limit 1"
+                rows = con.sql(last).fetchall()
+                if rows:
+                    return rows[0][0]
+    return rulebook_version()
+
+
 def history(out_dir: Path, *, version: str | None = None) -> HistoryResult:
     """`warehouse history OUT_DIR`: write the lifecycle marts (rebuilt by every snapshot and build) as CSV and
-    Parquet, all or nothing."""
-    version = version or rulebook_version()
+    Parquet, all or nothing; by default the timeline of the rulebook the last snapshot was taken with."""
+    version = version or latest_version()
     frames, snapshots, versions = read_history(version)
     if not snapshots:
         raise FileNotFoundError(

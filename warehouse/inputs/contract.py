@@ -208,6 +208,30 @@ OPTIONAL_ENTITIES: tuple[Entity, ...] = (WAIVERS,)
 INPUT_ENTITIES: tuple[Entity, ...] = ENTITIES + OPTIONAL_ENTITIES
 """Every input the loader reads, in load order."""
 
+USER_RULEBOOK = Entity(
+    name="rulebook_parameters",
+    alias="规则库参数",
+    key=("rule_id", "jurisdiction_prefix", "valid_from", "parameter"),
+    columns=(
+        Column("param_id", "参数编号", "text"),
+        Column("rule_id", "规则编号", "text", required=True),
+        Column("jurisdiction_prefix", "辖区代码前缀", "text", required=True),
+        Column("jurisdiction_name", "辖区名称", "text", required=True),
+        Column("valid_from", "生效日期", "date", required=True),
+        Column("valid_until", "失效日期", "date"),
+        Column("parameter", "参数", "text", required=True),
+        Column("value", "取值", "text", required=True),
+        Column("document", "文件", "text", required=True),
+        Column("document_short", "文件简称", "text", required=True),
+        Column("clause", "条款", "text", required=True),
+        Column("quote_zh", "原文", "text", required=True),
+    ),
+)
+"""A user rulebook (contract section 6): the columns of seeds/rulebook/rulebook_parameters.csv, in its order, with
+a Chinese alias each. Not an input entity of a load: `warehouse build|run|snapshot --rulebook` reads it
+(warehouse/inputs/user_rulebook.py); a sheet named like it (either name) is read from a workbook, else the first.
+param_id may be left out (it is derived) and valid_until left empty (in force until superseded)."""
+
 ENTITY_BY_NAME = {e.name: e for e in INPUT_ENTITIES}
 
 DUCKDB_TYPES: dict[Kind, str] = {

@@ -21,7 +21,6 @@ from warehouse.engine.db import reading
 from warehouse.outputs import deadlines, waivers
 from warehouse.engine.provenance import software_versions
 from warehouse.inputs.contract import REJECT_COLUMNS
-from warehouse.inputs.rulebook import rulebook_version
 from warehouse.core.safe_cells import write_csv
 
 VIOLATION_COLUMNS = (
@@ -81,10 +80,14 @@ def read_outputs(engine: str = "duckdb") -> dict[str, pl.DataFrame]:
 
 
 def manifest(frames: dict[str, pl.DataFrame], started_at: datetime, finished_at: datetime) -> dict:
+    """The run's record. The rulebook is the one the build judged with, as marts.run_info recorded it (a rulebook
+    file changed or gone since does not change what the findings were judged with)."""
     run_info = frames["run_info"].row(0, named=True)
+    user_file = run_info.get("rulebook_file")
     return {
         "as_of": run_info["as_of"].isoformat(),
-        "rulebook_version": rulebook_version(),
+        "rulebook_version": run_info.get("rulebook_version"),
+        "user_rulebook": {"file": user_file, "sha256": run_info.get("rulebook_sha256")} if user_file else None,
         "built_at": run_info["built_at"].isoformat(),
         "inputs": [
             {

@@ -20,6 +20,7 @@ from warehouse.engine.preclear import Judged, preclear, read_load
 from warehouse.inputs.contract import REJECT_COLUMNS
 from warehouse.inputs.load import InputError
 from warehouse.inputs.planned import REFERENCED, read_planned
+from warehouse.inputs.user_rulebook import Rulebook, resolve_rulebook
 
 PRECLEARANCE_COLUMNS = ("posting_id", "person_id", "rule_id", "severity", "allowed_from", "message_zh", "citation")
 """preclearance.csv, as contract v1.1 lists them."""
@@ -70,16 +71,19 @@ def rows(planned: pl.DataFrame, results: dict[int, Judged]) -> pl.DataFrame:
     return pl.DataFrame(out, schema=schema, orient="row") if out else pl.DataFrame(schema=schema)
 
 
-def check(planned_file: Path, as_of: date, out_dir: Path, *, log=print) -> CheckResult:
-    """Judge the planned postings of `planned_file` with the current load, as of `as_of`; write OUT_DIR's
-    preclearance.csv (and an empty preclearance_rejects.csv). Bad planned rows: the rejects only, then InputError."""
+def check(
+    planned_file: Path, as_of: date, out_dir: Path, *, rulebook: Rulebook | None = None, log=print
+) -> CheckResult:
+    """Judge the planned postings of `planned_file` with the current load, as of `as_of`, by `rulebook` (default:
+    that of $WAREHOUSE_RULEBOOK); write OUT_DIR's preclearance.csv (and an empty preclearance_rejects.csv). Bad
+    planned rows: the rejects only, then InputError."""
     loaded = read_load()
     planned = read_planned(Path(planned_file), {name: loaded[name] for name in REFERENCED}, as_of)
     log(planned.report.summary())
     if planned.rejects.height:
         write_rejects(out_dir, planned.rejects)
         raise InputError(*rejected_message(planned.rejects, Path(out_dir) / REJECTS_FILE))
-    results = preclear(planned.postings, loaded, log=log)
+    results = preclear(planned.postings, loaded, rulebook=rulebook or resolve_rulebook(), log=log)
     found = rows(planned.postings, results)
     with atomic.outputs(out_dir) as files:
         write_csv(found.select(PRECLEARANCE_COLUMNS), files.path(PRECLEARANCE_FILE), include_bom=True)

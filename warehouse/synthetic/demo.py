@@ -13,7 +13,7 @@ no secondments, and at most 20% excellent appraisals per township and year. A sc
 holder of a leadership post registers it (`chief`, `leader`) and the background fills the rest of that post's
 history around it, keeping the same guarantees.
 
-Runnable: `python -m warehouse.demo OUT_DIR [--style english|chinese]`.
+Runnable: `python -m warehouse.synthetic.demo OUT_DIR [--style english|chinese]`.
 """
 
 from __future__ import annotations
@@ -1197,7 +1197,7 @@ def write_demo(out_dir: Path, style: Literal["english", "chinese"] = "chinese") 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m warehouse.demo", description="写出演示数据 / write the demo data set")
+    parser = argparse.ArgumentParser(prog="python -m warehouse.synthetic.demo", description="写出演示数据 / write the demo data set")
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--style", choices=("english", "chinese"), default="chinese")
     args = parser.parse_args(argv)

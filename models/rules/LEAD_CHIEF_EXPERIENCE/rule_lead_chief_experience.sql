@@ -17,6 +17,8 @@ judged as {{ in_force_version('LEAD_CHIEF_EXPERIENCE', 'started', 'events.postin
 limits as (
     select
         judged.*,
+        cast(min_leadership.value as integer) as min_leadership_years,
+        cast(min_township.value as integer) as min_township_years,
         cast(min_leadership.value as integer) * 365 as min_leadership_days,
         cast(min_township.value as integer) * 365 as min_township_days,
         min_leadership.param_id as param_id_used,
@@ -38,7 +40,7 @@ findings as (
             limit_value="'leadership_days>=' || " ~ txt('min_leadership_days') ~ " || ' or township_days>=' || " ~ txt('min_township_days'),
             event_on='start_date',
             param_id='param_id_used',
-            finding_zh="township_name || ' ' || person_id || ' 于 ' || " ~ txt('start_date') ~ " || ' 任' || coalesce(position, '党政正职') || '，此前乡镇领导工作经历 ' || " ~ txt('leadership_days_at_start') ~ " || ' 天、乡镇工作经历 ' || " ~ txt('township_days_at_start') ~ " || ' 天，不足2年领导经历或3年乡镇工作经历'"
+            finding_zh="township_name || ' ' || person_id || ' 于 ' || " ~ txt('start_date') ~ " || ' 任' || coalesce(position, '党政正职') || '，此前乡镇领导工作经历 ' || " ~ txt('leadership_days_at_start') ~ " || ' 天、乡镇工作经历 ' || " ~ txt('township_days_at_start') ~ " || ' 天，不足' || " ~ txt('min_leadership_years') ~ " || '年领导经历或' || " ~ txt('min_township_years') ~ " || '年乡镇工作经历'"
         ) }}
     from limits
     where leadership_days_at_start < min_leadership_days

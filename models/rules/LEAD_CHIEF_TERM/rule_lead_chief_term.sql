@@ -19,6 +19,7 @@ limits as (
     select
         judged.*,
         {{ anniversary('judged.start_date', 'cast(term_years.value as integer)') }} as term_ends_on,
+        cast(term_years.value as integer) as term_years,
         term_years.param_id as param_id_used,
         facts.township_name
     from judged
@@ -37,7 +38,7 @@ findings as (
             limit_value='term_ends_on',
             event_on='end_date',
             param_id='param_id_used',
-            finding_zh="township_name || ' ' || person_id || ' 任' || coalesce(position, '党政正职') || '（' || " ~ txt('start_date') ~ " || ' 起）于 ' || " ~ txt('end_date') ~ " || ' 离任，未任满一届（' || " ~ txt('term_ends_on') ~ " || ' 方满5年），离任原因：' || " ~ end_reason_zh('end_reason') ~ ""
+            finding_zh="township_name || ' ' || person_id || ' 任' || coalesce(position, '党政正职') || '（' || " ~ txt('start_date') ~ " || ' 起）于 ' || " ~ txt('end_date') ~ " || ' 离任，未任满一届（' || " ~ txt('term_ends_on') ~ " || ' 方满' || " ~ txt('term_years') ~ " || '年），离任原因：' || " ~ end_reason_zh('end_reason') ~ ""
         ) }}
     from limits
     where end_date < term_ends_on

@@ -15,6 +15,7 @@ limits as (
         judged.*,
         {{ anniversary('judged.recruited_on', 'cast(lock_years.value as integer)') }} as lock_ends_on,
         {{ anniversary('judged.recruited_on', 'cast(min_years.value as integer)') }} as service_ends_on,
+        cast(min_years.value as integer) as min_service_years,
         min_years.param_id as param_id_used,
         facts.township_name
     from judged
@@ -49,7 +50,7 @@ findings as (
             limit_value='service_ends_on',
             event_on='event_on',
             param_id='param_id_used',
-            finding_zh="township_name || ' 新录用公务员 ' || person_id || '（' || " ~ txt('recruited_on') ~ " || ' 录用）于 ' || " ~ txt('event_on') ~ " || ' ' || event_zh || '，未满最低服务年限5年（' || " ~ txt('service_ends_on') ~ " || ' 方满）'"
+            finding_zh="township_name || ' 新录用公务员 ' || person_id || '（' || " ~ txt('recruited_on') ~ " || ' 录用）于 ' || " ~ txt('event_on') ~ " || ' ' || event_zh || '，未满最低服务年限' || " ~ txt('min_service_years') ~ " || '年（' || " ~ txt('service_ends_on') ~ " || ' 方满）'"
         ) }}
     from breaches
 ),

@@ -13,6 +13,7 @@ judged as {{ in_force_version('STAFF_TRANSFER_LOCK', 'new_recruits_moves', 'even
 limits as (
     select
         judged.*,
+        cast(lock_years.value as integer) as lock_years,
         {{ anniversary('judged.recruited_on', 'cast(lock_years.value as integer)') }} as lock_ends_on,
         lock_years.param_id as param_id_used,
         facts.township_name
@@ -32,7 +33,7 @@ findings as (
             limit_value='lock_ends_on',
             event_on='event_on',
             param_id='param_id_used',
-            finding_zh="township_name || ' 新录用公务员 ' || person_id || '（' || " ~ txt('recruited_on') ~ " || ' 录用）于 ' || " ~ txt('event_on') ~ " || ' 调离，未满2年（' || " ~ txt('lock_ends_on') ~ " || ' 方满）'"
+            finding_zh="township_name || ' 新录用公务员 ' || person_id || '（' || " ~ txt('recruited_on') ~ " || ' 录用）于 ' || " ~ txt('event_on') ~ " || ' 调离，未满' || " ~ txt('lock_years') ~ " || '年（' || " ~ txt('lock_ends_on') ~ " || ' 方满）'"
         ) }}
     from limits
     where event_on < lock_ends_on

@@ -7,12 +7,13 @@ models/intermediate/deadlines; the dates below are derived by hand from demo/REA
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 from conftest import copy_warehouse, warehouse_cli
 
+from warehouse.outputs import dashboard
 from warehouse.outputs.deadlines import DEADLINE_COLUMNS, deadlines_sheet
 
 AS_OF = date(2026, 6, 30)
@@ -93,3 +94,19 @@ def test_the_deadlines_sheet_has_the_csvs_columns_under_chinese_headers(demo_run
     sheet = deadlines_sheet(frame)
     assert sheet.columns == ["规则编号", "乡镇代码", "人员编号", "到期日", "到期事项", "依据"]
     assert sheet.height == frame.height and sheet.schema["到期日"] == pl.Date
+
+
+def test_the_township_page_lists_the_deadlines_due_in_the_next_90_days(demo_run):
+    data = dashboard.Data(dashboard.read_warehouse(demo_run.db))
+    shown = [
+        (r["rule_id"], r["person_id"], r["due_on"].isoformat())
+        for r in dashboard.deadlines_data(data, LONGTANG).iter_rows(named=True)
+    ]
+    soon = [
+        (r["rule_id"], r["person_id"] or None, r["due_on"]) for r in deadlines(demo_run.out)
+        if r["township_code"] == LONGTANG and r["due_on"] <= (AS_OF + timedelta(days=90)).isoformat()
+    ]
+    assert ("STAFF_TRANSFER_LOCK", "P0447", "2026-09-01") in shown  # 63 days after the as-of date
+    assert ("STAFF_MIN_SERVICE", "P0447", "2029-09-01") not in shown  # in deadlines.csv, years away
+    assert shown == soon
+    assert "2026-09-01" in dashboard.deadlines_table(data, LONGTANG).data

@@ -23,6 +23,7 @@ from test_load import db, load_quietly, rejects, table, write_csv, write_folder 
 from warehouse.core.paths import loaded_path
 from warehouse.engine.build import dbt_args
 from warehouse.history.snapshot import ensure_history_tables, history_is_current
+from warehouse.outputs import dashboard
 from warehouse.outputs.waivers import waivers_sheet
 
 DAPING, FENGKENG, QINGLAN, SHIMEN = "360799200000", "360799106000", "360799001000", "360799102000"
@@ -227,3 +228,24 @@ def test_the_sheet_of_waivers_keeps_every_contract_column_it_has():
     })
     sheet = waivers_sheet(frame)
     assert sheet.row(0, named=True)["状态"] == "尚未生效" and sheet.row(0, named=True)["理由"] == "原因"
+
+
+# ---- the dashboards ------------------------------------------------------------------------------------------------
+
+
+def test_the_township_page_shows_waived_findings_apart_from_the_findings_that_stand(demo_run):
+    data = dashboard.Data(dashboard.read_warehouse(demo_run.db))
+    waived = dashboard.waived_findings_data(data, DAPING)
+    assert waived.select("rule_id", "person_id", "waiver_no").rows() == [
+        ("LEAD_CHIEF_EXPERIENCE", "P0015", "青编委〔2021〕3号")
+    ]
+    standing = dashboard.findings(data, township_code=DAPING).select("rule_id", "person_id").rows()
+    assert ("LEAD_CHIEF_EXPERIENCE", "P0015") not in standing
+    page = dashboard.waived_findings_table(data, DAPING).data
+    assert "青编委〔2021〕3号" in page and "青岚县机构编制委员会" in page
+
+
+def test_a_finding_whose_waiver_expired_stands_on_the_township_page(demo_run):
+    data = dashboard.Data(dashboard.read_warehouse(demo_run.db))
+    assert dashboard.waived_findings_data(data, FENGKENG).is_empty()
+    assert "LEAD_TEAM_EXPERIENCE" in dashboard.findings(data, township_code=FENGKENG)["rule_id"].to_list()

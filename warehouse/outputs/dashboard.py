@@ -50,6 +50,13 @@ TABLES: dict[str, str] = {
 dbt (models/marts, declared as exposures in models/marts/dashboards/_marts_dashboards.yml), so every limit, date
 and "experienced" a chart shows is the rule models' own."""
 
+TABLES |= {
+    "waived": "select * from dashboards.dash_waived_findings",
+    "deadlines": "select * from dashboards.dash_deadlines",
+}
+"""Issue 17: the findings an approved exception covers, and the deadlines of the dashboards' window (the tables of
+the `waivers_and_deadlines` exposure), read by waived_findings_table and deadlines_table."""
+
 
 @dataclass(frozen=True)
 class Data:
@@ -256,8 +263,9 @@ def _rule_titles(data: Data) -> pl.DataFrame:
 
 
 def findings(data: Data, *, township_code: str | None = None, person_id: str | None = None) -> pl.DataFrame:
-    """The violations mart's rows for one township or one person, with rule titles and people's names."""
-    rows = data.violations
+    """The violations mart's rows for one township or one person, with rule titles and people's names: the findings
+    that stand (those an approved exception covers are shown apart, waived_findings_table)."""
+    rows = data.violations.filter(pl.col("waiver_no").is_null())
     if township_code:
         rows = rows.filter(pl.col("township_code") == township_code)
     if person_id:
@@ -985,3 +993,91 @@ def career_timeline(data: Data, person_id: str) -> alt.TopLevelMixin:
         f"{row['name']}的任职经历",
         "横条为每段任职（颜色为类别）；竖线和上方标记为录用、录用满锁定年限和最低服务年限（虚线，年限取自生效规则）、调动、辞职、借调和违规，悬停查看说明",
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# township.ipynb: approved exceptions and deadlines (issue 17)
+# ---------------------------------------------------------------------------------------------------------------
+
+WAIVED_COLUMNS = {
+    "title_zh": "规则",
+    "person_label": "人员",
+    "period": "年度",
+    "message_zh": "说明",
+    "waiver_no": "批准文号",
+    "approved_by": "批准机关",
+    "approved_on": "批准日期",
+    "valid_until": "有效期至",
+    "reason": "理由",
+}
+
+DEADLINE_COLUMNS = {
+    "due_on": "到期日",
+    "days_left": "剩余天数",
+    "title_zh": "规则",
+    "person_label": "人员",
+    "what_zh": "事项",
+    "citation": "依据",
+}
+
+
+def _labelled(frame: pl.DataFrame, data: Data) -> pl.DataFrame:
+    """Rule titles and people's names beside a dashboard table's rule_id and person_id."""
+    return (
+        frame.join(_rule_titles(data), on="rule_id", how="left")
+        .join(data.people.select("person_id", "name"), on="person_id", how="left")
+        .with_columns(
+            person_label=pl.when(pl.col("person_id").is_null()).then(pl.lit("（乡镇）"))
+            .otherwise(pl.col("name").fill_null("") + "（" + pl.col("person_id") + "）"),
+        )
+    )
+
+
+def waived_findings_data(data: Data, township_code: str) -> pl.DataFrame:
+    """The township's findings covered by an approved exception in force (dash_waived_findings), by rule."""
+    frame = data.waived.filter(pl.col("township_code") == township_code)
+    return _labelled(frame, data).sort("rule_order", "person_id", "period", nulls_last=True)
+
+
+def deadlines_data(data: Data, township_code: str) -> pl.DataFrame:
+    """The township's deadlines due in the dashboards' window after the as-of date (dash_deadlines), in deadlines.csv's
+    order."""
+    frame = data.deadlines.filter(pl.col("township_code") == township_code)
+    return _labelled(frame, data).sort("due_on", "rule_id", "person_id", nulls_last=True)  # as deadlines.csv
+
+
+def _html_table(frame: pl.DataFrame, columns: dict[str, str], css_class: str, wide: set[str]):
+    """A plain HTML table of `columns` (name → header), every cell escaped; `wide` columns may wrap."""
+    from IPython.display import HTML
+
+    cell = "border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left;"
+    style = {c: cell + ("min-width:16em;" if c in wide else "white-space:nowrap;") for c in columns}
+    head = "".join(f'<th style="{style[c]}background:#f4f6f7">{label}</th>' for c, label in columns.items())
+    body = "".join(
+        "<tr>" + "".join(f'<td style="{style[c]}">{_text(row[c])}</td>' for c in columns) + "</tr>"
+        for row in frame.select(list(columns)).iter_rows(named=True)
+    )
+    return HTML(
+        f'<table class="{css_class}" style="font-size:13px;border-collapse:collapse;table-layout:auto">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def waived_findings_table(data: Data, township_code: str):
+    """The findings an approved exception covers, apart from those that stand, each with its approval."""
+    from IPython.display import Markdown
+
+    frame = waived_findings_data(data, township_code)
+    if frame.is_empty():
+        return Markdown("没有批准例外覆盖的问题。")
+    return _html_table(frame, WAIVED_COLUMNS, "warehouse-waived", {"message_zh", "reason"})
+
+
+def deadlines_table(data: Data, township_code: str):
+    """What falls due in the township soon: locks and minimum service ending, terms reached, shares reached."""
+    from IPython.display import Markdown
+
+    frame = deadlines_data(data, township_code)
+    if frame.is_empty():
+        return Markdown("近期没有到期事项。")
+    return _html_table(frame, DEADLINE_COLUMNS, "warehouse-deadlines", {"what_zh", "citation"})

@@ -154,3 +154,31 @@ def test_a_planned_file_without_a_required_column_exits_2(demo_run, tmp_path):
     planned.write_text("任职编号,人员编号,单位层级\nX,P0426,乡镇\n", encoding="utf-8")
     result = warehouse_cli("check", "--planned", str(planned), "--out", str(tmp_path / "out"), root=tmp_path)
     assert result.returncode == 2 and "start_date" in result.stderr
+
+
+def test_a_check_with_a_rulebook_judges_and_dates_by_its_numbers(demo_run, tmp_path):
+    """The shipped lock is 2 years (allowed from 2026-09-01, above); a rulebook of 3 moves the date and the message."""
+    copy_warehouse(demo_run.db, tmp_path)
+    rows = [
+        {"rule_id": rule, "jurisdiction_prefix": "3607", "jurisdiction_name": "赣州市", "valid_from": "2018-01-01",
+         "valid_until": "", "parameter": parameter, "value": value, "document": "某省《乡镇机构编制管理规定》",
+         "document_short": "某省规定", "clause": "第三条", "quote_zh": "最低服务年限为 6 年，3 年内一律不得调动。"}
+        for rule, parameter, value in (
+            ("STAFF_TRANSFER_LOCK", "lock_years", "3"), ("STAFF_MIN_SERVICE", "lock_years", "3"),
+            ("STAFF_MIN_SERVICE", "min_service_years", "6"),
+        )
+    ]
+    rulebook = tmp_path / "rulebook.csv"
+    with open(rulebook, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    planned = tmp_path / "planned.csv"
+    planned.write_text("\n".join([HEADER, PLANNED["TO-TOWNSHIP"]]) + "\n", encoding="utf-8")
+    result = warehouse_cli("check", "--planned", str(planned), "--as-of", DEMO_AS_OF, "--out", str(tmp_path / "out"),
+                           "--rulebook", str(rulebook), root=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (row,) = read_csv(tmp_path / "out" / "preclearance.csv")
+    assert (row["rule_id"], row["allowed_from"]) == ("STAFF_TRANSFER_LOCK", "2027-09-01")
+    assert "未满3年" in row["message_zh"] and "未满2年" not in row["message_zh"]
+    assert row["citation"].startswith("某省《乡镇机构编制管理规定》 第三条")

@@ -249,3 +249,18 @@ def test_a_finding_whose_waiver_expired_stands_on_the_township_page(demo_run):
     data = dashboard.Data(dashboard.read_warehouse(demo_run.db))
     assert dashboard.waived_findings_data(data, FENGKENG).is_empty()
     assert "LEAD_TEAM_EXPERIENCE" in dashboard.findings(data, township_code=FENGKENG)["rule_id"].to_list()
+
+
+def test_a_waivers_own_words_reach_the_township_page_as_text_not_markup():
+    hostile = '<img src=x onerror="alert(1)">'
+    data = dashboard.Data({
+        "waived": pl.DataFrame({
+            "rule_id": ["LEAD_CHIEF_EXPERIENCE"], "township_code": [DAPING], "person_id": ["P1"], "period": [None],
+            "message_zh": ["大坪乡 P1 …"], "waiver_no": [hostile], "approved_by": ["县编委"],
+            "approved_on": [date(2021, 2, 20)], "valid_until": [None], "reason": [hostile],
+        }),
+        "rules": pl.DataFrame({"rule_id": ["LEAD_CHIEF_EXPERIENCE"], "title_zh": ["党政正职任职经历"]}),
+        "people": pl.DataFrame({"person_id": ["P1"], "name": ["张三"]}),
+    })
+    page = dashboard.waived_findings_table(data, DAPING).data
+    assert hostile not in page and page.count("&lt;img") == 2

@@ -27,7 +27,7 @@
         {%- do run_query('create schema if not exists raw') -%}
         {%- for table in graph.sources.values() if table.source_name == 'raw' -%}
             {%- set files = (root ~ '/' ~ table.name ~ '/*.parquet').replace("'", "''") -%}
-            {%- do run_query("create or replace view raw." ~ table.name ~ " as select * from read_parquet('" ~ files ~ "')") -%}
+            {%- do run_query("create or replace view raw." ~ table.name ~ " as " ~ loaded_table_sql(table, files)) -%}
         {%- endfor -%}
     {%- endif -%}
     select 1
@@ -39,7 +39,7 @@
         {%- do run_query('create database if not exists raw') -%}
         {%- for table in graph.sources.values() if table.source_name == 'raw' -%}
             {%- do run_query('drop table if exists raw.' ~ table.name) -%}
-            {%- do run_query("create table raw." ~ table.name ~ " using parquet location '" ~ root ~ "/" ~ table.name ~ "'") -%}
+            {%- do run_query("create table raw." ~ table.name ~ optional_table_schema(table) ~ " using parquet location '" ~ root ~ "/" ~ table.name ~ "'") -%}
         {%- endfor -%}
     {%- endif -%}
     select 1

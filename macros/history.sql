@@ -20,7 +20,7 @@
                 ('township_code', 'string not null'), ('person_id', 'string'), ('period', 'integer'),
                 ('county_code', 'string'), ('township_name', 'string'), ('param_id', 'string not null'),
                 ('observed', 'string'), ('limit_value', 'string'), ('message_zh', 'string not null'),
-                ('citation', 'string not null'), ('event_on', 'date not null'),
+                ('citation', 'string not null'), ('event_on', 'date not null'), ('waiver_no', 'string'),
             ],
             'keys': [],
         },
@@ -38,6 +38,8 @@
     {{ return(adapter.dispatch('create_history_tables')()) }}
 {%- endmacro %}
 
+{#- A column added later (nullable: waiver_no) is added to a history table of an older warehouse file, so a
+    snapshot appending into a copy of that file finds it. -#}
 {% macro duckdb__create_history_tables() -%}
 create schema if not exists history;
 {%- for name, table in history_tables().items() %}
@@ -48,7 +50,10 @@ create table if not exists history.{{ name }} (
     {%- for key in table['keys'] %}
     {{ key }}{% if not loop.last %},{% endif %}
     {%- endfor %}
-){% if not loop.last %};{% endif %}
+);
+{%- for column, kind in table.columns if 'not null' not in kind %}
+alter table history.{{ name }} add column if not exists {{ column }} {{ kind }}{% if not loop.last %};{% endif %}
+{%- endfor %}{% if not loop.last %};{% endif %}
 {%- endfor %}
 {%- endmacro %}
 
@@ -60,6 +65,12 @@ create table if not exists history.{{ name }} (
         {%- set columns = [] -%}
         {%- for column, kind in table.columns -%}{%- do columns.append(column ~ ' ' ~ kind.replace(' not null', '')) -%}{%- endfor -%}
         {%- do run_query('create table if not exists history.' ~ name ~ ' (' ~ columns | join(', ') ~ ') using parquet') -%}
+        {%- if execute -%}
+            {%- set present = run_query('describe history.' ~ name).columns[0].values() -%}
+            {%- set missing = [] -%}
+            {%- for column, kind in table.columns if column not in present -%}{%- do missing.append(column ~ ' ' ~ kind) -%}{%- endfor -%}
+            {%- if missing -%}{%- do run_query('alter table history.' ~ name ~ ' add columns (' ~ missing | join(', ') ~ ')') -%}{%- endif -%}
+        {%- endif -%}
     {%- endfor -%}
     select 1
 {%- endmacro %}
@@ -72,7 +83,8 @@ create table if not exists history.{{ name }} (
 
 {#- A build writes a new warehouse file (warehouse/db.py staged): the history of the file it replaces
     ($WAREHOUSE_PREVIOUS_DB, set by `warehouse build`) is copied into it first, row for row, so the history stays
-    append-only across builds. On-run-start, after create_history_tables. -#}
+    append-only across builds. On-run-start, after create_history_tables. A file from before a column was added
+    (waiver_no) lacks it: its rows are copied with the column null. -#}
 {% macro carry_history() -%}
     {{ return(adapter.dispatch('carry_history')()) }}
 {%- endmacro %}
@@ -87,7 +99,8 @@ create table if not exists history.{{ name }} (
         {%- do run_query("attach '" ~ previous.replace("'", "''") ~ "' as previous_warehouse (read_only)") -%}
         {%- set present = run_query("select table_name from information_schema.tables where table_catalog = 'previous_warehouse' and table_schema = 'history'").columns[0].values() -%}
         {%- for name, table in history_tables().items() if name in present -%}
-            {%- set columns = table.columns | map(attribute=0) | join(', ') -%}
+            {%- set kept = run_query("select column_name from information_schema.columns where table_catalog = 'previous_warehouse' and table_schema = 'history' and table_name = '" ~ name ~ "'").columns[0].values() -%}
+            {%- set columns = table.columns | map(attribute=0) | select('in', kept) | join(', ') -%}
             {%- do run_query('insert into history.' ~ name ~ ' (' ~ columns ~ ') select ' ~ columns ~ ' from previous_warehouse.history.' ~ name) -%}
         {%- endfor -%}
         {%- do run_query('detach previous_warehouse') -%}

@@ -47,6 +47,16 @@ def as_of_date(text: str) -> date:
         )
 
 
+def days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"天数应为不小于 0 的整数 / expected a whole number of days (0 or more), got {text!r}")
+    return value
+
+
 def print_summary(result) -> None:
     say = console().line
     say(f"\n核查基准日 / as of {result.as_of}: 检查乡镇 {result.townships} 个 / townships checked")
@@ -54,6 +64,13 @@ def print_summary(result) -> None:
     for rule_id, count in result.by_rule.items():
         say(f"  {rule_id:<28} {count}")
     say(f"拒收行 / rejected rows: {result.rejects}")
+    say(f"到期提醒 {result.deadlines} 条 / deadlines: deadlines.csv")
+    if result.unused_waivers:
+        from warehouse.outputs.waivers import describe_unused
+
+        say(f"未覆盖任何问题的批准例外 {len(result.unused_waivers)} 条 / waivers covering no finding:")
+        for waiver in result.unused_waivers:
+            say(f"  {describe_unused(waiver)}")
     say(f"结果文件 / outputs: {result.out_dir.resolve()}（工作簿 / workbook {result.workbook}）")
 
 
@@ -90,7 +107,7 @@ def cmd_build(args: argparse.Namespace) -> None:
 def cmd_export(args: argparse.Namespace) -> None:
     from warehouse.outputs.export import export
 
-    print_summary(export(args.out_dir, engine=args.engine))
+    print_summary(export(args.out_dir, engine=args.engine, within_days=args.within))
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -181,6 +198,19 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_check(args: argparse.Namespace) -> None:
+    from warehouse.outputs.preclearance import check
+
+    say = console().line
+    result = check(args.planned, args.as_of, args.out, rulebook=command_rulebook(args), log=say)
+    say(f"\n任前审查 / pre-clearance as of {result.as_of}: 计划任职 {result.postings} 条 / planned postings")
+    for row in result.rows.iter_rows(named=True):
+        allowed = row["allowed_from"].isoformat() if row["allowed_from"] else "无 / none"
+        verdict = f"{row['rule_id']} ({row['severity']})" if row["rule_id"] else "不违反规则 / breaks no rule"
+        say(f"  {row['posting_id']:<12} {row['person_id']:<10} {verdict:<36} 最早可行 / allowed from {allowed}")
+    say(f"结果文件 / outputs: {(result.out_dir / 'preclearance.csv').resolve()}（工作簿 / workbook 任前审查.xlsx）")
+
+
 def cmd_history(args: argparse.Namespace) -> None:
     from warehouse.history.snapshot import history
 
@@ -230,6 +260,10 @@ def add_build(commands) -> argparse.ArgumentParser:
 def add_export(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser("export", help="写出结果文件 / write the outputs")
     parser.add_argument("out_dir", type=Path)
+    parser.add_argument(
+        "--within", type=days, metavar="DAYS",
+        help="deadlines.csv 只列核查基准日后 DAYS 天内到期的事项 / deadlines.csv lists what falls due within DAYS days",
+    )
     add_engine(parser)
     return parser
 
@@ -308,6 +342,17 @@ def add_snapshot(commands) -> argparse.ArgumentParser:
     return parser
 
 
+def add_check(commands) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "check", help="任前审查：按已载入的数据审查计划任职 / pre-clear planned postings against the loaded data"
+    )
+    parser.add_argument("--planned", type=Path, required=True, help="计划任职文件（任职格式）/ planned postings (postings format)")
+    parser.add_argument("--as-of", type=as_of_date, default=date.today(), help="核查基准日（默认：今天）/ as-of date (default: today)")
+    parser.add_argument("--out", type=Path, required=True, help="输出文件夹 / output folder")
+    add_rulebook(parser)
+    return parser
+
+
 def add_history(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "history", help="写出问题生命周期与乡镇趋势 / write violation_history.csv and township_trend.csv"
@@ -327,13 +372,14 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "run": (add_run, cmd_run),
     "snapshot": (add_snapshot, cmd_snapshot),
     "history": (add_history, cmd_history),
+    "check": (add_check, cmd_check),
     "validate": (add_validate, cmd_validate),
     "generate": (add_generate, cmd_generate),
     "report": (add_report, cmd_report),
 }
 """name → (adds the subcommand's arguments, runs it)."""
 
-LOCKED = ("load", "build", "export", "run", "snapshot", "history", "validate", "report")
+LOCKED = ("load", "build", "export", "run", "snapshot", "history", "validate", "report", "check")
 """Commands that write (the load, the warehouse file or an output folder): each holds the warehouse lock for its
 whole run (warehouse.lock), so two of them never interleave; a second one waits (--wait) or stops at once."""
 

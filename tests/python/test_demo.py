@@ -17,7 +17,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from warehouse.inputs.contract import ENTITIES, ENTITY_BY_NAME, GRADES, STAFF_CATEGORIES, TOWNSHIP_TYPES, UNIT_KINDS
+from warehouse.inputs.contract import ENTITY_BY_NAME, GRADES, INPUT_ENTITIES, STAFF_CATEGORIES, TOWNSHIP_TYPES, UNIT_KINDS
 from warehouse.inputs.privacy import check_char as id_check_digit
 from warehouse.inputs.write import write_inputs
 from warehouse.synthetic.demo import AS_OF, anniversary, build_demo, write_demo
@@ -73,7 +73,7 @@ def test_build_demo_is_deterministic(frames: dict[str, pl.DataFrame]) -> None:
 
 def test_frames_have_the_contract_columns_and_types(frames: dict[str, pl.DataFrame]) -> None:
     dtypes = {"int": pl.Int64, "bool": pl.Boolean, "date": pl.Date}
-    for entity in ENTITIES:
+    for entity in INPUT_ENTITIES:
         frame = frames[entity.name]
         assert frame.columns == [c.name for c in entity.columns]
         for column in entity.columns:
@@ -101,14 +101,14 @@ def test_demo_has_one_ganzhou_county_and_a_small_jiangsu_county(frames: dict[str
 
 
 def test_keys_are_unique(frames: dict[str, pl.DataFrame]) -> None:
-    for entity in ENTITIES:
+    for entity in INPUT_ENTITIES:
         frame = frames[entity.name]
         assert not frame.select(entity.key).is_duplicated().any(), entity.name
     assert frames["people"]["id_number"].drop_nulls().is_unique().all()
 
 
 def test_references_resolve(frames: dict[str, pl.DataFrame]) -> None:
-    for entity in ENTITIES:
+    for entity in INPUT_ENTITIES:
         for ref in entity.references:
             values = frames[entity.name][ref.column].drop_nulls()
             targets = frames[ref.entity][ref.target_column]
@@ -159,7 +159,7 @@ def test_check_digit_of_a_published_example() -> None:
 
 def test_chinese_files_are_named_and_encoded_like_an_office_export(written: Path) -> None:
     assert sorted(p.name for p in written.iterdir()) == sorted(
-        ["乡镇.xlsx", "机构.csv", "人员.csv", "任职.xlsx", "考核.csv"]
+        ["乡镇.xlsx", "机构.csv", "人员.csv", "任职.xlsx", "考核.csv", "批准例外.csv"]
     )
     gb = (written / "机构.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
@@ -222,8 +222,8 @@ def test_committed_demo_files_are_what_write_demo_writes(written: Path) -> None:
 
 def test_english_style_round_trips(frames: dict[str, pl.DataFrame], tmp_path: Path) -> None:
     paths = write_inputs(frames, tmp_path, style="english")
-    assert [p.name for p in paths] == [f"{e.name}.csv" for e in ENTITIES]
-    for entity in ENTITIES:
+    assert [p.name for p in paths] == [f"{e.name}.csv" for e in INPUT_ENTITIES]
+    for entity in INPUT_ENTITIES:
         back = pl.read_csv(tmp_path / f"{entity.name}.csv", schema=frames[entity.name].schema)
         assert back.equals(frames[entity.name]), entity.name
 

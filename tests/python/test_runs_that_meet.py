@@ -23,7 +23,7 @@ from conftest import DEMO_AS_OF, DEMO_DIR, copy_warehouse, isolated_env, warehou
 
 from warehouse.core import lock
 
-OUTPUTS = ("violations.csv", "township_scorecard.csv", "rejects.csv", "run_manifest.json", "核查结果.xlsx")
+OUTPUTS = ("violations.csv", "township_scorecard.csv", "rejects.csv", "deadlines.csv", "run_manifest.json", "核查结果.xlsx")
 OTHER_DATE = "2024-12-31"
 
 WRITING_COMMANDS = {
@@ -116,7 +116,7 @@ def test_with_wait_a_command_runs_once_the_holder_has_finished(built, monkeypatc
     result = warehouse_cli("export", str(built / "out"), "--wait", "120", root=built)
     holder.join()
     assert result.returncode == 0, result.stderr
-    assert visible(built / "out") == ["parquet", *sorted(OUTPUTS)]
+    assert visible(built / "out") == sorted(["parquet", *OUTPUTS])
 
 
 def test_two_runs_at_once_one_runs_and_the_other_stops_leaving_one_whole_load(built):
@@ -136,7 +136,7 @@ def test_two_runs_at_once_one_runs_and_the_other_stops_leaving_one_whole_load(bu
     assert "The warehouse is in use by" in loser_err and "warehouse run" in loser_err
     current = built / "warehouse_loaded" / "current"
     assert sorted(p.name for p in current.iterdir()) == [
-        "appraisals", "load_files", "people", "postings", "rejects", "townships", "units"
+        "appraisals", "load_files", "people", "postings", "rejects", "townships", "units", "waivers"
     ]
     assert as_of(built / "warehouse.duckdb") == winner
     manifest = json.loads((built / f"out-{winner}" / "run_manifest.json").read_text(encoding="utf-8"))
@@ -154,7 +154,7 @@ def test_two_loads_with_wait_run_one_after_the_other_and_leave_one_whole_load(bu
         _, err = load.communicate(timeout=600)
         assert load.returncode == 0, err
     current = built / "warehouse_loaded" / "current"
-    assert len([p for p in current.iterdir() if any(p.glob("*.parquet"))]) == 7
+    assert len([p for p in current.iterdir() if any(p.glob("*.parquet"))]) == 8  # the five, waivers, rejects, load_files
     # the folder the built warehouse reads is kept beside the new current load, and nothing else
     assert len(list((built / "warehouse_loaded").glob("load-*"))) == 2
 
@@ -229,7 +229,7 @@ def test_a_killed_export_leaves_the_previous_outputs_whole(built):
                             env=isolated_env(built) | {KILL_BEFORE_MANIFEST: "1"}, capture_output=True)
     assert killed.returncode == -signal.SIGKILL
     assert outputs(out) == before
-    assert visible(out) == ["parquet", *sorted(OUTPUTS)]
+    assert visible(out) == sorted(["parquet", *OUTPUTS])
     warehouse_cli("export", str(out), root=built, check=True)
     assert json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))["as_of"] == OTHER_DATE
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # the killed export's files are gone

@@ -144,7 +144,8 @@ def test_a_snapshot_records_date_rulebook_version_input_checksums_and_time(story
         assert version == rulebook_version()
         assert len(checksum) == 64
         entries = json.loads(inputs)
-        assert {entry["entity"] for entry in entries} == {"townships", "units", "people", "postings", "appraisals"}
+        assert {entry["entity"] for entry in entries} == {
+            "townships", "units", "people", "postings", "appraisals", "waivers"}
         assert all(len(entry["sha256"]) == 64 for entry in entries)
         assert found == len(findings_on(story.db, snapshot_date.isoformat()))
         assert townships == 18
@@ -246,6 +247,28 @@ def test_history_writes_violation_history_and_township_trend_with_the_issues_col
     assert header[:5] == ["snapshot_date", "township_code", "violations_error", "violations_warn", "violations_info"]
     for name in ("violation_history", "township_trend", "violation_lifecycle"):
         assert (backfill.history_dir / "parquet" / f"{name}.parquet").is_file()
+
+
+def test_a_snapshot_keeps_the_waiver_number_of_each_covered_finding(story):
+    # demo/批准例外.csv: LW-2021-01 covers P0015 (open-ended), LW-2024-03 covers P0041 (valid to 2026-06-30).
+    rows = query(
+        story.db,
+        "select f.person_id, f.waiver_no from history.snapshot_findings f join history.snapshots s using (snapshot_id) "
+        "where s.snapshot_date = '2026-06-30' and f.waiver_no is not null order by 1",
+    )
+    assert rows == [("P0015", "青编委〔2021〕3号"), ("P0041", "青组干〔2024〕12号")]
+
+
+def test_the_history_shows_when_a_finding_was_waived_and_when_the_waiver_lapsed(backfill):
+    # LW-2025-02 covers 枫坑镇's LEAD_TEAM_EXPERIENCE finding from 2025-02-01 to 2026-06-29 inclusive.
+    rows = [
+        r for r in read_csv(backfill.history_dir / "violation_history.csv")
+        if r["rule_id"] == "LEAD_TEAM_EXPERIENCE" and r["township_code"] == "360799106000" and r["status"] != "resolved"
+    ]
+    assert any(r["waiver_no"] for r in rows), "waived in some snapshots"
+    for row in rows:
+        assert (row["waiver_no"] == "青编委〔2025〕7号") == ("2025-02-01" <= row["snapshot_date"] <= "2026-06-29"), row
+    assert rows[-1]["snapshot_date"] == "2026-06-30" and rows[-1]["waiver_no"] == "", "lapsed on the last snapshot"
 
 
 def test_three_snapshot_story_new_then_open_then_resolved(story):

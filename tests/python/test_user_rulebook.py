@@ -552,3 +552,19 @@ def test_a_report_after_a_build_with_the_county_rulebook_shows_that_builds_versi
     assert "qinglan.csv" in index and str(county.out.parent) not in index
     assert "尚无快照" not in index
     assert f"{DEMO_AS_OF} 的快照与上一次" in index
+
+
+def test_the_deadlines_are_dated_and_worded_by_the_row_used(every_parameter):
+    """lock_years 3, min_service_years 6, term_years 6 (shipped: 2, 5, 5): P0447 (recruited 2024-09-01 into 龙塘镇)
+    and P0168 (长岗镇's party secretary since 2022-04-01) fall due later, and say the new years."""
+    rows = read_csv(every_parameter.out / "deadlines.csv")
+    mine = {(r["rule_id"], r["person_id"]): r for r in rows if r["person_id"] in ("P0447", "P0168")}
+    assert {key: r["due_on"] for key, r in mine.items()} == {
+        ("STAFF_TRANSFER_LOCK", "P0447"): "2027-09-01",
+        ("STAFF_MIN_SERVICE", "P0447"): "2030-09-01",
+        ("LEAD_CHIEF_TERM", "P0168"): "2028-04-01",
+    }
+    assert "录用满 3 年" in mine[("STAFF_TRANSFER_LOCK", "P0447")]["what_zh"]
+    assert "录用满 6 年" in mine[("STAFF_MIN_SERVICE", "P0447")]["what_zh"]
+    assert "任满 6 年" in mine[("LEAD_CHIEF_TERM", "P0168")]["what_zh"]
+    assert all(r["citation"].startswith(f"{EVERY_DOCUMENT} 第三条") for r in mine.values())

@@ -225,10 +225,27 @@ def history_marts(con: duckdb.DuckDBPyConnection, engine: str, scratch: Path) ->
     return "history_marts_"
 
 
+NEWEST_HISTORY_COLUMN = ("snapshot_findings", "waiver_no")
+"""The column last added to the history tables (macros/history.sql): a warehouse file without it is from before,
+and its tables get the new columns before anything is appended."""
+
+
+def history_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    table, column = NEWEST_HISTORY_COLUMN
+    return has_history(con) and bool(
+        con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'history' and table_name = ? "
+            "and column_name = ?",
+            [table, column],
+        ).fetchall()[0][0]
+    )
+
+
 def ensure_history_tables(stage: Path, project_dir: Path = PROJECT_DIR) -> None:
-    """The history tables in a new warehouse file that no build has written yet (a first snapshot)."""
+    """The history tables in a new warehouse file that no build has written yet (a first snapshot), or the columns
+    added since in the copy of a warehouse file built before them."""
     with connect(stage) as con:
-        if has_history(con):
+        if history_is_current(con):
             return
     run_dbt(dbt_args("run-operation", None, "ensure_history_tables", "--quiet", project_dir=project_dir),
             target_path() / "history_marts", WAREHOUSE_DB=str(stage))
@@ -283,11 +300,11 @@ def append(
                     f"""
                     insert into history.snapshot_findings (
                         snapshot_id, rule_id, severity, township_code, person_id, period, county_code,
-                        township_name, param_id, observed, limit_value, message_zh, citation, event_on
+                        township_name, param_id, observed, limit_value, message_zh, citation, event_on, waiver_no
                     )
                     select
                         ?, rule_id, severity, township_code, person_id, period, county_code, township_name,
-                        param_id, observed, limit_value, message_zh, citation, event_on
+                        param_id, observed, limit_value, message_zh, citation, event_on, waiver_no
                     from {marts}violations
                     where as_of = ?
                     """,

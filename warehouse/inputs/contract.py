@@ -74,6 +74,8 @@ class Entity:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     references: tuple[Reference, ...] = field(default_factory=tuple)
+    optional: bool = False
+    """An optional input (contract v1.1): a missing file means no rows, where a missing required one stops the run."""
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -171,8 +173,40 @@ APPRAISALS = Entity(
     references=(Reference("person_id", "people", "person_id"),),
 )
 
+WAIVERS = Entity(
+    name="waivers",
+    alias="批准例外",
+    key=("waiver_id",),
+    optional=True,
+    columns=(
+        Column("waiver_id", "例外编号", "text", required=True, unique=True),
+        Column("rule_id", "规则编号", "text", required=True),
+        Column("township_code", "乡镇代码", "code", required=True, digits=(9, 12)),
+        Column("person_id", "人员编号", "text"),
+        Column("period", "期间", "int"),
+        Column("approval_no", "批准文号", "text", required=True),
+        Column("approved_by", "批准机关", "text"),
+        Column("approved_on", "批准日期", "date", required=True),
+        Column("valid_until", "有效期至", "date"),
+        Column("reason", "理由", "text"),
+    ),
+    # A waiver excuses findings, and findings name only the townships of the townships file and loaded people: a
+    # waiver naming another township or person could never cover anything, so it is rejected (a mistyped code)
+    # rather than kept unused (docs/rules.md, "Approved exceptions"). rule_id must be a rule of the rulebook.
+    references=(
+        Reference("township_code", "townships", "township_code"),
+        Reference("person_id", "people", "person_id"),
+    ),
+)
+
 ENTITIES: tuple[Entity, ...] = (TOWNSHIPS, UNITS, PEOPLE, POSTINGS, APPRAISALS)
-"""In load order: an entity only references entities before it."""
+"""The five required inputs, in load order: an entity only references entities before it."""
+
+OPTIONAL_ENTITIES: tuple[Entity, ...] = (WAIVERS,)
+"""Inputs a folder may leave out (contract v1.1): approved exceptions. Loaded after the five."""
+
+INPUT_ENTITIES: tuple[Entity, ...] = ENTITIES + OPTIONAL_ENTITIES
+"""Every input the loader reads, in load order."""
 
 USER_RULEBOOK = Entity(
     name="rulebook_parameters",
@@ -198,7 +232,7 @@ a Chinese alias each. Not an input entity of a load: `warehouse build|run|snapsh
 (warehouse/inputs/user_rulebook.py); a sheet named like it (either name) is read from a workbook, else the first.
 param_id may be left out (it is derived) and valid_until left empty (in force until superseded)."""
 
-ENTITY_BY_NAME = {e.name: e for e in ENTITIES}
+ENTITY_BY_NAME = {e.name: e for e in INPUT_ENTITIES}
 
 DUCKDB_TYPES: dict[Kind, str] = {
     "text": "varchar",

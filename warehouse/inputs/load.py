@@ -34,12 +34,13 @@ from warehouse.core.atomic import fsync, write_failure
 from warehouse.core.console import console
 from warehouse.core.errors import UserError
 from warehouse.core.loads import LOAD_PREFIX, remove_unused_loads
-from warehouse.core.paths import loaded_root, warehouse_path
+from warehouse.core.paths import RULEBOOK_DIR, loaded_root, warehouse_path
 from warehouse.inputs import encoding, privacy
 from warehouse.inputs.contract import (
     DUCKDB_TYPES,
     ENTITIES,
     ENTITY_BY_NAME,
+    INPUT_ENTITIES,
     ID_NUMBER_STORED_AS,
     REJECT_COLUMNS,
     Column,
@@ -148,23 +149,26 @@ class Check:
 def load_inputs(
     input_dir: Path, db_path: Path | None = None, *, log: Callable[[str], None] | None = None
 ) -> list[FileReport]:
-    """Validate the five input files of `input_dir` and make them the current load (Parquet, read by both engines).
+    """Validate the five input files of `input_dir` (and the optional waivers) and make them the current load
+    (Parquet, read by both engines).
 
     Files are read one at a time, in load order, and each file's cells are dropped once it is checked: a
-    national load holds the checked tables, not every file twice."""
+    national load holds the checked tables, not every file twice. An optional input without a file is loaded as
+    an empty table, so every build finds it."""
     log = log or console().line
     paths = find_inputs(Path(input_dir))
     loaded: dict[str, pl.DataFrame] = {}
     results: list[Checked] = []
-    with console().progress("载入 / loading", total=len(ENTITIES), unit="个文件 files") as bar:
-        for entity in ENTITIES:
+    present = [entity for entity in INPUT_ENTITIES if entity.name in paths]
+    with console().progress("载入 / loading", total=len(present), unit="个文件 files") as bar:
+        for entity in present:
             bar.update(bar.done, item=paths[entity.name].name)
             results.append(check_source(read_source(entity, paths[entity.name]), loaded).without_cells())
             loaded[entity.name] = results[-1].table
             bar.advance()
     del loaded
     reports = [result.report for result in results]
-    write_raw(db_path or warehouse_path(), results)
+    write_raw(db_path or warehouse_path(), results, absent=[e for e in INPUT_ENTITIES if e.name not in paths])
     for report in reports:
         log(report.summary())
     return reports
@@ -182,13 +186,13 @@ def entity_of(path: Path) -> Entity | None:
     if not path.is_file() or path.suffix.lower() not in SUFFIXES:
         return None
     stem = unicodedata.normalize("NFKC", path.stem).strip()
-    return next((e for e in ENTITIES if stem.casefold() == e.name or stem == e.alias), None)
+    return next((e for e in INPUT_ENTITIES if stem.casefold() == e.name or stem == e.alias), None)
 
 
 def find_inputs(input_dir: Path) -> dict[str, Path]:
     if not input_dir.is_dir():
         raise InputError(f"输入文件夹不存在：{input_dir}", f"The input folder {input_dir} does not exist.")
-    found: dict[str, list[Path]] = {entity.name: [] for entity in ENTITIES}
+    found: dict[str, list[Path]] = {entity.name: [] for entity in INPUT_ENTITIES}
     for path in sorted(input_dir.iterdir()):
         entity = entity_of(path)
         if entity is not None:
@@ -210,7 +214,7 @@ def find_inputs(input_dir: Path) -> dict[str, Path]:
             f"同一类数据有多个文件：{names}。每类只能提供一个文件，请删除或改名多余的文件。",
             f"More than one file for one entity: {names}. Keep one file per entity; remove or rename the others.",
         )
-    return {name: paths[0] for name, paths in found.items()}
+    return {name: paths[0] for name, paths in found.items() if paths}
 
 
 # --- reading -----------------------------------------------------------------------------------------------------
@@ -720,6 +724,31 @@ def posting_checks() -> list[Check]:
     ]
 
 
+def known_rule_ids() -> list[str]:
+    """The rules of the shipped rulebook (a user rulebook adds parameter rows, never rules)."""
+    return pl.read_csv(RULEBOOK_DIR / "rulebook_rules.csv", columns=["rule_id"], infer_schema=False)["rule_id"].to_list()
+
+
+def waiver_checks() -> list[Check]:
+    """A waiver names a rule of the rulebook, and it cannot lapse before it was approved (a one-day waiver ends on
+    the day it was approved)."""
+    known = known_rule_ids()
+    return [
+        Check(
+            ("rule_id",),
+            ~pl.col("rule_id").is_in(known),
+            pl.lit("规则编号不是已知规则：应为 " + "、".join(known) + " 之一"),
+            pl.lit("rule_id is not a known rule: expected one of " + ", ".join(known)),
+        ),
+        Check(
+            ("valid_until",),
+            pl.col("valid_until") < pl.col("approved_on"),
+            pl.lit("有效期至不能早于批准日期"),
+            pl.lit("valid_until must not be before approved_on"),
+        ),
+    ]
+
+
 def missing_references(values: pl.Series, targets: pl.Series) -> pl.Series:
     """True where a value is given but no loaded row has it (an anti join: about twice as fast as is_in)."""
     given = values.to_frame("key").with_row_index("i").filter(pl.col("key").is_not_null())
@@ -777,15 +806,16 @@ def checks_for(entity: Entity) -> list[Check]:
     order of its columns."""
     checks = parse_checks(entity) + [duplicate_check(entity)]
     checks += [reference_check(entity, ref.column, ref.entity) for ref in entity.references]
-    checks += {"units": unit_checks, "postings": posting_checks}.get(entity.name, list)()
+    checks += {"units": unit_checks, "postings": posting_checks, "waivers": waiver_checks}.get(entity.name, list)()
     position = {column.name: i for i, column in enumerate(entity.columns)}
     return sorted(checks, key=lambda check: position[check.columns[0]])
 
 
-def check_source(source: Source, loaded: Mapping[str, pl.DataFrame]) -> Checked:
-    """Split a file's rows into the raw table and the rejects; `loaded` holds the earlier entities' tables."""
+def check_source(source: Source, loaded: Mapping[str, pl.DataFrame], extra_checks: Sequence[Check] = ()) -> Checked:
+    """Split a file's rows into the raw table and the rejects; `loaded` holds the earlier entities' tables.
+    `extra_checks` are rules of the caller's own over the parsed columns (planned postings: warehouse check)."""
     entity = source.entity
-    checks = checks_for(entity) + beyond_checks(source)
+    checks = checks_for(entity) + list(extra_checks) + beyond_checks(source)
     frame = add_context(entity, parse_source(source), loaded).with_columns(source.data.select(list(source.beyond)))
     frame = frame.with_columns(
         check.failed.fill_null(False).alias(f"_failed_{i}") for i, check in enumerate(checks)
@@ -895,7 +925,7 @@ def _joined(parts: list[pl.Expr], separator: str, name: str) -> pl.Expr:
 # --- writing -----------------------------------------------------------------------------------------------------
 
 
-def write_raw(db_path: Path, results: list[Checked]) -> None:
+def write_raw(db_path: Path, results: list[Checked], absent: Sequence[Entity] = ()) -> None:
     """Replace the loaded data, all or nothing: a failure anywhere leaves the previous load as it was.
 
     The validated tables are written as Parquet, one folder per entity, into a new folder beside the warehouse
@@ -916,6 +946,9 @@ def write_raw(db_path: Path, results: list[Checked]) -> None:
             extras = [n for n in result.table.columns if n.startswith(EXTRA_PREFIX)]
             write_table(folder, result.source.entity.name, result.table, table_columns(result.source.entity, extras))
             results[i] = replace(result, table=result.table.clear())  # written: free it
+        for entity in absent:  # an optional input left out: an empty table, no line in load_files
+            types = table_columns(entity)
+            write_table(folder, entity.name, pl.DataFrame(schema={c: _PARQUET_TYPES[k] for c, k in types.items()}), types)
         write_table(folder, "rejects", rejects, REJECT_TYPES)
         write_table(folder, "load_files", files, LOAD_FILE_TYPES)
     except BaseException as error:

@@ -1,4 +1,4 @@
-"""Write the five input entities in the formats the contract accepts (contract.md section 1).
+"""Write the input entities (the five, and the optional waivers) in the formats the contract accepts (contract.md section 1).
 
 The demo data set and the synthetic generator both go through here, so the files the checker is tested against
 look like what an establishment office really hands over: Chinese headers and labels, Excel workbooks with real
@@ -18,7 +18,7 @@ from typing import Literal
 import polars as pl
 import xlsxwriter
 
-from warehouse.inputs.contract import ENTITIES, ENTITY_BY_NAME, Column, Entity
+from warehouse.inputs.contract import ENTITY_BY_NAME, INPUT_ENTITIES, Column, Entity
 
 Style = Literal["english", "chinese"]
 Format = Literal["csv-utf8", "csv-bom", "csv-gb18030", "xlsx", "parquet"]
@@ -26,7 +26,7 @@ DateStyle = Literal["iso", "slash", "dotted", "cjk", "compact"]
 
 FORMATS: tuple[str, ...] = ("csv-utf8", "csv-bom", "csv-gb18030", "xlsx", "parquet")
 
-ENGLISH_FORMATS: dict[str, str] = {e.name: "csv-utf8" for e in ENTITIES}
+ENGLISH_FORMATS: dict[str, str] = {e.name: "csv-utf8" for e in INPUT_ENTITIES}
 """style "english": every entity as plain UTF-8 CSV."""
 
 CHINESE_FORMATS: dict[str, str] = {
@@ -35,6 +35,7 @@ CHINESE_FORMATS: dict[str, str] = {
     "people": "csv-bom",
     "postings": "xlsx",
     "appraisals": "csv-gb18030",
+    "waivers": "csv-bom",
 }
 """style "chinese": the mix an office hands over — two workbooks, CSV saved by Excel in GB18030 and in UTF-8+BOM."""
 
@@ -92,7 +93,7 @@ def write_inputs(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for entity in ENTITIES:
+    for entity in INPUT_ENTITIES:
         if entity.name not in frames:
             continue
         fmt = chosen[entity.name]
@@ -110,7 +111,7 @@ def write_inputs(
 
 
 def _entity(key: str) -> Entity:
-    for entity in ENTITIES:
+    for entity in INPUT_ENTITIES:
         if key in (entity.name, entity.alias):
             return entity
     raise ValueError(f"未知的实体 {key!r} / unknown entity {key!r}")

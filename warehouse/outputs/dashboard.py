@@ -762,7 +762,8 @@ def findings_frame(data: Data, area: str | None = None, *, person: str | None = 
 def _findings_frame(data: Data, area: str | None, person: str | None) -> pl.DataFrame:
     rows = data.rows("findings", "person_id", person) if person else data.within("findings", area)
     return (
-        rows.join(_rule_titles(data).drop("title_zh"), on="rule_id", how="left")
+        rows.filter(pl.col("waiver_no").is_null())  # the findings that stand; waived ones are listed apart
+        .join(_rule_titles(data).drop("title_zh"), on="rule_id", how="left")
         .with_columns(
             severity_rank=pl.col("severity").replace_strict({k: i for i, k in enumerate(SEVERITIES)}, default=9),
             severity_zh=_severity_zh(),
@@ -1248,3 +1249,65 @@ def career_timeline(data: Data, person_id: str) -> Chart:
         "横条为每段任职（颜色为类别）；竖线和上方标记为录用、录用满锁定年限和最低服务年限（虚线，年限取自生效规则）",
         "以及调动、辞职、借调和违规，悬停查看说明",
     ], {"vconcat": [strip, career], "spacing": 4, "resolve": {"scale": {"x": "shared", "color": "independent"}}})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# township.ipynb: approved exceptions and deadlines
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _person_cell(data: Data, row: dict) -> str:
+    if row["person_id"] is None:
+        return "（乡镇）"
+    name = row.get("person_name")
+    if name is None:
+        names = data.rows("people", "person_id", row["person_id"])
+        name = names["name"][0] if names.height else ""
+    return _link(data, "cadre", row["person_id"], _text(f"{name or ''}（{row['person_id']}）"))
+
+
+def waived_findings_data(data: Data, township_code: str) -> pl.DataFrame:
+    """The township's findings covered by an approved exception in force (dash_waived_findings), by rule."""
+    return (
+        data.within("waived", township_code)
+        .join(_rule_titles(data), on="rule_id", how="left")
+        .sort("rule_order", "person_id", "period", nulls_last=True)
+    )
+
+
+def deadlines_data(data: Data, township_code: str) -> pl.DataFrame:
+    """The township's deadlines due in the dashboards' window after the as-of date (dash_deadlines), in
+    deadlines.csv's order."""
+    return (
+        data.within("deadlines", township_code)
+        .join(_rule_titles(data), on="rule_id", how="left")
+        .sort("due_on", "rule_id", "person_id", nulls_last=True)
+    )
+
+
+def waived_findings_table(data: Data, township_code: str) -> Html:
+    """The findings an approved exception covers, apart from those that stand, each with its approval."""
+    frame = waived_findings_data(data, township_code)
+    if frame.is_empty():
+        return _note("没有批准例外覆盖的问题。")
+    rows = [
+        [_text(r["title_zh"]), _person_cell(data, r), _text(r["period"]), _text(r["message_zh"]), _text(r["waiver_no"]),
+         _text(r["approved_by"]), _text(f"{r['approved_on']:%Y-%m-%d}"),
+         _text(f"{r['valid_until']:%Y-%m-%d}" if r["valid_until"] else "长期"), _text(r["reason"])]
+        for r in frame.iter_rows(named=True)
+    ]
+    head = ["规则", "人员", "年度", "说明", "批准文号", "批准机关", "批准日期", "有效期至", "理由"]
+    return Html(_table(head, rows, "wh-waived"))
+
+
+def deadlines_table(data: Data, township_code: str) -> Html:
+    """What falls due in the township soon: locks and minimum service ending, terms reached, shares reached."""
+    frame = deadlines_data(data, township_code)
+    if frame.is_empty():
+        return _note("近期没有到期事项。")
+    rows = [
+        [_text(f"{r['due_on']:%Y-%m-%d}"), _text(r["days_left"]), _text(r["title_zh"]), _person_cell(data, r),
+         _text(r["what_zh"]), _text(r["citation"])]
+        for r in frame.iter_rows(named=True)
+    ]
+    return Html(_table(["到期日", "剩余天数", "规则", "人员", "事项", "依据"], rows, "wh-deadlines"))

@@ -21,17 +21,18 @@ from warehouse.core import atomic
 from warehouse.core.console import console
 from warehouse.core.safe_cells import write_csv
 from warehouse.engine.db import reading
+from warehouse.outputs import deadlines, waivers
 from warehouse.engine.provenance import software_versions
 from warehouse.inputs.contract import REJECT_COLUMNS
 from warehouse.outputs.workbook import WORKBOOK, sheets_of_export, write_workbook
 
 VIOLATION_COLUMNS = (
     "rule_id", "severity", "township_code", "person_id", "period", "observed", "limit", "as_of", "message_zh",
-    "citation",
+    "citation", "waiver_no",
 )
-"""violations.csv, exactly as contract section 4 lists them."""
+"""violations.csv, exactly as contract section 4 lists them, and waiver_no after citation (contract v1.1)."""
 
-PARQUET_TABLES = ("violations", "township_scorecard", "township_rule_status", "rule_coverage")
+PARQUET_TABLES = ("violations", "township_scorecard", "township_rule_status", "rule_coverage", "deadlines", "waiver_use")
 """Marts also written as Parquet under OUT_DIR/parquet for notebooks, which must not hold the DuckDB file."""
 
 
@@ -52,6 +53,9 @@ class ExportResult:
     by_rule: dict[str, int]
     by_severity: dict[str, int]
     workbook: str = WORKBOOK
+    deadlines: int = 0
+    unused_waivers: tuple[dict, ...] = ()
+    """Waivers covering no finding on the as-of date (contract v1.1): listed in the summary and the manifest."""
 
 
 def read_outputs(engine: str = "duckdb") -> dict[str, pl.DataFrame]:
@@ -60,7 +64,7 @@ def read_outputs(engine: str = "duckdb") -> dict[str, pl.DataFrame]:
             "violations": con.sql(
                 f"""
                 select rule_id, severity, township_code, person_id, period, observed, limit_value as "limit",
-                    strftime(as_of, '%Y-%m-%d') as as_of, message_zh, citation
+                    strftime(as_of, '%Y-%m-%d') as as_of, message_zh, citation, waiver_no
                 from marts.violations
                 order by rule_id, township_code, person_id nulls first, period nulls first
                 """
@@ -80,6 +84,8 @@ def read_outputs(engine: str = "duckdb") -> dict[str, pl.DataFrame]:
             ).pl(),
             "workbook/rulebook": con.sql("select * from marts.rule_version_parameters").pl(),
             "workbook/documents": con.sql("select * from rulebook.rulebook_documents").pl(),
+            "deadlines": deadlines.read_deadlines(con),
+            "waiver_use": waivers.read_waiver_use(con),
         }
         for table in PARQUET_TABLES:
             frames[f"parquet/{table}"] = con.sql(f"select * from marts.{table}").pl()
@@ -111,6 +117,11 @@ def manifest(frames: dict[str, pl.DataFrame], started_at: datetime, finished_at:
             "violations": frames["violations"].height,
             "townships": frames["township_scorecard"].height,
             "rejects": frames["rejects"].height,
+            "deadlines": frames["deadlines"].height,
+        },
+        "waivers": {
+            "waivers": frames["waiver_use"].height,
+            "covering_no_finding": waivers.unused(frames["waiver_use"]),
         },
         "software": software_versions(),
         "started_at": started_at.isoformat(timespec="seconds"),
@@ -119,18 +130,24 @@ def manifest(frames: dict[str, pl.DataFrame], started_at: datetime, finished_at:
 
 
 def export(
-    out_dir: Path, *, started_at: datetime | None = None, extra_manifest: dict | None = None, engine: str = "duckdb"
+    out_dir: Path, *, started_at: datetime | None = None, extra_manifest: dict | None = None, engine: str = "duckdb",
+    within_days: int | None = None,
 ) -> ExportResult:
+    """`within_days`: deadlines.csv lists only what falls due in that many days after the as-of date."""
     started_at = started_at or datetime.now(timezone.utc)
     frames = read_outputs(engine)
+    frames["deadlines"] = deadlines.within(frames["deadlines"], frames["run_info"]["as_of"][0], within_days)
     violations = frames["violations"]
     with atomic.outputs(out_dir, manifest=MANIFEST) as files:
         write_csv(violations.select(VIOLATION_COLUMNS), files.path("violations.csv"))
         write_csv(frames["township_scorecard"], files.path("township_scorecard.csv"))
         write_csv(frames["rejects"], files.path("rejects.csv"))
+        deadlines.write_deadlines(frames["deadlines"], files.path("deadlines.csv"))
         for table in PARQUET_TABLES:
             frames[f"parquet/{table}"].write_parquet(files.path(f"parquet/{table}.parquet"))
         document = manifest(frames, started_at, datetime.now(timezone.utc)) | {"engine": engine} | (extra_manifest or {})
+        if within_days is not None:
+            document["outputs"]["deadlines_within_days"] = within_days
         sheets = sheets_of_export(frames)
         with console().progress(f"写出 / writing {WORKBOOK}", total=len(sheets) + 1, unit="表 sheets") as bar:
             write_workbook(files.path(WORKBOOK), sheets, document, progress=bar.advance)
@@ -147,4 +164,6 @@ def export(
         rejects=frames["rejects"].height,
         by_rule=count("rule_id"),
         by_severity=count("severity"),
+        deadlines=frames["deadlines"].height,
+        unused_waivers=tuple(document["waivers"]["covering_no_finding"]),
     )

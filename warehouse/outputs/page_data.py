@@ -46,6 +46,8 @@ TABLES: dict[str, str] = {
     "appraisals": "select * from dashboards.dash_appraisal_tallies",
     "findings": "select * from dashboards.dash_findings",
     "evidence": "select * from dashboards.dash_finding_evidence",
+    "waived": "select * from dashboards.dash_waived_findings",
+    "deadlines": "select * from dashboards.dash_deadlines",
     "people": f"select * from dashboards.dash_people where person_id in ({WANTED_PEOPLE})",
     "postings": f"select * from dashboards.dash_postings where person_id in ({WANTED_PEOPLE})",
     "moves": f"select * from dashboards.dash_moves where person_id in ({WANTED_PEOPLE})",

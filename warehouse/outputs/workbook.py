@@ -8,9 +8,12 @@ yes/no and statuses as Chinese words. No cell is a formula: text is always writt
 as `=HYPERLINK(…)` stays the text it is (core.safe_cells.is_formula_text names such text; unlike the CSVs, which
 need a `'` in front of it, a string cell needs nothing).
 
-Sheets: 违规明细 (one row per finding, what was observed and the limit in the rule model's own words), 乡镇情况 (the
-scorecard, 通过/违规/不适用 per rule), 拒收行 (the rejected input rows), 规则与依据 (every rule version's parameters
-with their units, meanings and citations, and the documents cited), 说明 (the run manifest in words). Each sheet
+Sheets: 违规明细 (one row per finding, what was observed and the limit in the rule model's own words, and the
+approval number of an exception that covers it), 乡镇情况 (the scorecard, 通过/违规/已批准例外/不适用 per rule),
+拒收行 (the rejected input rows), 批准例外 (every approved exception, its state and the findings it covers),
+到期提醒 (deadlines.csv), 规则与依据 (every rule version's parameters with their units, meanings and citations, and
+the documents cited), 说明 (the run manifest in words). `warehouse check` writes its own workbook, 任前审查.xlsx:
+任前审查 and 说明. Each sheet
 has its header row frozen, a filter on it and column widths fitted to its contents.
 
 A national run stays inside Excel's limits and in little memory: xlsxwriter's constant-memory mode writes each row
@@ -29,6 +32,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
 from warehouse.inputs.contract import ENTITIES, TOWNSHIP_TYPES, UNIT_KINDS
+from warehouse.outputs import deadlines, waivers
 
 WORKBOOK = "核查结果.xlsx"
 """The workbook's name in the output folder: what an office calls these results."""
@@ -210,11 +214,14 @@ def rulebook_sheet(parameters: pl.DataFrame, documents: pl.DataFrame) -> Sheet:
     )
 
 
+EXPORT_ABOUT = ("乡镇政府机构编制合规检查结果，内容与同一文件夹中的 violations.csv、township_scorecard.csv、"
+                "rejects.csv、deadlines.csv 相同，表头和取值为中文。")
+
+
 def notes_sheet(document: dict, written: Written, sheets: Sequence[Sheet]) -> Sheet:
     """The run manifest (run_manifest.json) in words, with what each sheet holds and how to read it."""
     rows: list[tuple[str, str]] = [
-        ("本工作簿", "乡镇政府机构编制合规检查结果，内容与同一文件夹中的 violations.csv、township_scorecard.csv、"
-                  "rejects.csv 相同，表头和取值为中文。"),
+        ("本工作簿", document.get("about_zh", EXPORT_ABOUT)),
         ("核查基准日", document["as_of"]),
         ("规则库版本", str(document.get("rulebook_version") or "")),
     ]
@@ -232,10 +239,21 @@ def notes_sheet(document: dict, written: Written, sheets: Sequence[Sheet]) -> Sh
             f"（SHA-256 {item['sha256']}）",
         ))
     outputs = document.get("outputs", {})
-    rows.append((
-        "结果",
-        f"违规 {outputs.get('violations', 0):,} 条，检查乡镇 {outputs.get('townships', 0):,} 个，拒收行 {outputs.get('rejects', 0):,} 行",
-    ))
+    if "violations" in outputs:
+        rows.append((
+            "结果",
+            f"违规 {outputs.get('violations', 0):,} 条，检查乡镇 {outputs.get('townships', 0):,} 个，"
+            f"拒收行 {outputs.get('rejects', 0):,} 行，到期提醒 {outputs.get('deadlines', 0):,} 条"
+            + (f"（基准日起 {outputs['deadlines_within_days']} 天内）" if "deadlines_within_days" in outputs else ""),
+        ))
+    waivers = document.get("waivers")
+    if waivers:
+        unused = waivers.get("covering_no_finding", [])
+        rows.append((
+            "批准例外",
+            f"共 {waivers.get('waivers', 0):,} 条，其中未覆盖任何问题（已过期、尚未生效或未匹配）{len(unused):,} 条"
+            + ("：" + "、".join(str(w["waiver_id"]) for w in unused[:20]) + ("等" if len(unused) > 20 else "") if unused else ""),
+        ))
     for sheet in sheets:
         names = written.names.get(sheet.name, [sheet.name])
         text = f"{sheet.about}，共 {written.rows.get(sheet.name, sheet.frame.height):,} 行"
@@ -254,18 +272,23 @@ def notes_sheet(document: dict, written: Written, sheets: Sequence[Sheet]) -> Sh
         rows.append(("Great Expectations 校验", "见 validation/index.html"))
     software = document.get("software", {})
     rows.append(("软件版本", "，".join(f"{name} {version}" for name, version in software.items())))
+    rows = [(item, text) for item, text in rows if text]  # what this workbook's run does not record
     frame = pl.DataFrame(rows, schema={"项目": pl.String, "内容": pl.String}, orient="row")
     return Sheet("说明", frame, about="")
 
 
 def sheets_of_export(frames: dict[str, pl.DataFrame]) -> list[Sheet]:
-    """The four data sheets of an export, from the frames export.read_outputs read (说明 comes last, once the
+    """The six data sheets of an export, from the frames export.read_outputs read (说明 comes last, once the
     others are written: it says how they were split)."""
     titles = rule_titles(frames["workbook/rulebook"])
     return [
         violations_sheet(frames["workbook/violations"], titles),
         scorecard_sheet(frames["township_scorecard"], titles),
         rejects_sheet(frames["rejects"]),
+        Sheet(waivers.SHEET_NAME, waivers.waivers_sheet(frames["waiver_use"]),
+              about="每条批准例外一行，含其在基准日的状态和覆盖的问题数 / one row per approved exception"),
+        Sheet(deadlines.SHEET_NAME, deadlines.deadlines_sheet(frames["deadlines"], titles),
+              about="每个到期事项一行，按到期日排列 / one row per deadline, by date"),
         rulebook_sheet(frames["workbook/rulebook"], frames["workbook/documents"]),
     ]
 

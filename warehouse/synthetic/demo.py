@@ -1132,8 +1132,33 @@ def _frame(entity: Entity, rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)
 
 
+WAIVERS = (
+    # In force (approved before the appointment, open-ended): 004 三(三) says a chief "一般应有" the experience, and
+    # this is the approved exception for P0015's appointment at 大坪乡 → the finding carries the approval number and
+    # the scorecard says `waived` for LEAD_CHIEF_EXPERIENCE at 大坪乡.
+    dict(waiver_id="LW-2021-01", rule_id="LEAD_CHIEF_EXPERIENCE", township_code=DAPING, person_id="P0015",
+         approval_no="青编委〔2021〕3号", approved_by="青岚县机构编制委员会", approved_on=date(2021, 2, 20),
+         reason="乡村振兴重点帮扶乡急需熟悉农业农村工作的干部，经县委常委会研究同意任用"),
+    # Expired on the day before the as-of date → covers nothing: 枫坑镇's team finding reads as any other, and the
+    # waiver is listed as covering no finding.
+    dict(waiver_id="LW-2025-02", rule_id="LEAD_TEAM_EXPERIENCE", township_code=FENGKENG,
+         approval_no="青编委〔2025〕7号", approved_by="青岚县机构编制委员会", approved_on=date(2025, 2, 1),
+         valid_until=AS_OF - timedelta(days=1), reason="班子调整过渡期，限期配齐具有乡镇工作经历的成员"),
+    # Valid to the as-of date itself → in force: P0041's secondment finding is covered (status `waived`).
+    dict(waiver_id="LW-2024-03", rule_id="STAFF_SECONDMENT", township_code=QINGLAN, person_id="P0041",
+         approval_no="青组干〔2024〕12号", approved_by="中共青岚县委组织部", approved_on=date(2024, 2, 20),
+         valid_until=AS_OF, reason="县委专项巡察工作需要，借调期至 2026 年 6 月 30 日"),
+    # In force but matching no finding (石门镇 has exactly 7 stations): a stale approval, listed as covering nothing.
+    dict(waiver_id="LW-2023-04", rule_id="ORG_STATION_MAX", township_code=SHIMEN,
+         approval_no="赣市编办〔2023〕21号", approved_by="赣州市机构编制委员会办公室", approved_on=date(2023, 3, 1),
+         reason="同意暂保留第 8 个事业站所（该站所已于 2024 年撤并）"),
+)
+"""The approved exceptions (批准例外, contract v1.1): one of each case the issue names (docs/rules.md)."""
+
+
 def build_demo() -> dict[str, pl.DataFrame]:
-    """The demo's five entities (contract column names, English codes). Deterministic: one seeded generator."""
+    """The demo's five entities and its approved exceptions (contract column names, English codes).
+    Deterministic: one seeded generator."""
     b = Builder(rng=random.Random(SEED))
     for plant in SCENARIOS:
         plant(b)
@@ -1162,6 +1187,7 @@ def build_demo() -> dict[str, pl.DataFrame]:
         "people": people,
         "postings": postings,
         "appraisals": appraisals.sort("year", "township_code", "person_id"),
+        "waivers": _frame(ENTITY_BY_NAME["waivers"], list(WAIVERS)),
     }
 
 

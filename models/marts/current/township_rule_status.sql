@@ -1,4 +1,5 @@
-{#- Each township × rule on each as-of date: failed, passed or not_covered (docs/rules.md). -#}
+{#- Each township × rule on each as-of date: failed, waived (every finding covered by an approved exception in
+    force), passed or not_covered (docs/rules.md). -#}
 with coverage as (select * from {{ ref('int_township_rule_coverage') }}),
 
 violations as (select * from {{ ref('violations') }}),
@@ -10,7 +11,8 @@ violation_counts as (
         township_code,
         rule_id,
         as_of,
-        count(*) as violations
+        count(*) as violations,
+        sum(case when waiver_no is not null then 1 else 0 end) as waived
     from violations
     group by township_code, rule_id, as_of
 ),
@@ -21,11 +23,13 @@ final as (
         coverage.rule_id,
         rules.severity,
         case
-            when violation_counts.violations > 0 then 'failed'
+            when violation_counts.violations > violation_counts.waived then 'failed'
+            when violation_counts.violations > 0 then 'waived'
             when coverage.is_covered then 'passed'
             else 'not_covered'
         end as status,
         cast(coalesce(violation_counts.violations, 0) as integer) as violations,
+        cast(coalesce(violation_counts.waived, 0) as integer) as waived,
         coverage.first_in_force_on,
         coverage.as_of_date as as_of
     from coverage

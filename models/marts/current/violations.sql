@@ -1,6 +1,6 @@
 {#- Every rule's findings on each as-of date in the columns of contract section 4, with the citation of the
-    parameter row used, and what was observed and the limit in words (the workbook's; violations.csv keeps the
-    contract's columns). -#}
+    parameter row used, the approval number of an exception in force that covers it (contract v1.1), and what was
+    observed and the limit in words (the workbook's; violations.csv keeps the contract's columns). -#}
 with
 {% for rule_id in rule_ids() %}
 {{ rule_id | lower }} as (select * from {{ ref('rule_' ~ rule_id | lower) }}),
@@ -37,12 +37,21 @@ final as (
         findings.limit_zh,
         findings.finding_zh || '（' || parameters.short_citation || '）' as message_zh,
         parameters.citation,
+        waived.waiver_no,
+        waived.waiver_id,
         findings.as_of_date as as_of,
         findings.event_on
     from findings
     inner join rules on rules.rule_id = findings.rule_id
     left join parameters on parameters.param_id = findings.param_id
     left join townships on townships.township_code = findings.township_code
+    {#- An approved exception in force covers the finding: it stays, with its approval number (macros/waivers.sql). #}
+    left join {{ covering_waivers('findings') }} as waived
+        on waived.rule_id = findings.rule_id
+        and waived.township_code = findings.township_code
+        and waived.person_id is not distinct from findings.person_id
+        and waived.period is not distinct from findings.period
+        and waived.as_of_date = findings.as_of_date
 )
 
 select * from final

@@ -253,6 +253,7 @@ final as (
         clause_zh,
         message_zh,
         citation,
+        waiver_no,
         event_on
     from described
 )

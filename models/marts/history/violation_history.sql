@@ -42,6 +42,7 @@ timeline as (
         findings.county_code,
         findings.township_name,
         findings.message_zh,
+        findings.waiver_no,
         findings.snapshot_id is not null as is_present,
         finding_keys.first_seen_on,
         snapshots.snapshot_date
@@ -102,6 +103,7 @@ final as (
         last_county_code as county_code,
         last_township_name as township_name,
         last_message_zh as message_zh,
+        waiver_no,
         cast(times_reopened as integer) as times_reopened,
         first_seen_on,
         last_seen_on,

@@ -14,6 +14,7 @@ final as (
         observed,
         limit_value,
         message_zh,
+        waiver_no,
         event_on
     from source
 )

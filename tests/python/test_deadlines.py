@@ -13,8 +13,9 @@ from pathlib import Path
 import polars as pl
 from conftest import copy_warehouse, warehouse_cli
 
-from warehouse.outputs import dashboard
-from warehouse.outputs.deadlines import DEADLINE_COLUMNS, deadlines_sheet
+from warehouse.outputs import dashboard, page_data
+from warehouse.outputs.deadlines import DEADLINE_COLUMNS
+from warehouse.outputs.workbook import WORKBOOK
 
 AS_OF = date(2026, 6, 30)
 LONGTANG, FENGKENG, CHANGGANG = "360799101000", "360799106000", "360799105000"
@@ -90,14 +91,23 @@ def test_within_must_be_a_number_of_days(demo_run, tmp_path):
 
 
 def test_the_deadlines_sheet_has_the_csvs_columns_under_chinese_headers(demo_run):
-    frame = pl.read_csv(demo_run.out / "deadlines.csv", try_parse_dates=True)
-    sheet = deadlines_sheet(frame)
-    assert sheet.columns == ["规则编号", "乡镇代码", "人员编号", "到期日", "到期事项", "依据"]
-    assert sheet.height == frame.height and sheet.schema["到期日"] == pl.Date
+    """到期提醒 of the run's workbook: deadlines.csv's rows and columns under Chinese headers, due dates as date cells,
+    then the rule's title, the township's name and the days left."""
+    import openpyxl
+
+    frame = pl.read_csv(demo_run.out / "deadlines.csv", try_parse_dates=True,
+                        schema_overrides={"township_code": pl.String, "person_id": pl.String})
+    sheet = openpyxl.load_workbook(demo_run.out / WORKBOOK, read_only=True)["到期提醒"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == ["规则编号", "乡镇代码", "人员编号", "到期日", "到期事项", "依据", "规则", "乡镇名称", "剩余天数"]
+    assert len(rows) - 1 == frame.height
+    first = dict(zip(rows[0], rows[1]))
+    assert first["到期日"].date() == frame["due_on"][0] and first["乡镇代码"] == frame["township_code"][0]
+    assert first["剩余天数"] == (frame["due_on"][0] - AS_OF).days
 
 
 def test_the_township_page_lists_the_deadlines_due_in_the_next_90_days(demo_run):
-    data = dashboard.Data(dashboard.read_warehouse(demo_run.db))
+    data = page_data.Data(page_data.read_warehouse(demo_run.db))
     shown = [
         (r["rule_id"], r["person_id"], r["due_on"].isoformat())
         for r in dashboard.deadlines_data(data, LONGTANG).iter_rows(named=True)

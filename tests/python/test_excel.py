@@ -20,13 +20,15 @@ import pytest
 from warehouse.core.safe_cells import write_csv
 from warehouse.inputs.contract import REJECT_COLUMNS
 from warehouse.outputs import workbook
+from warehouse.outputs.deadlines import DEADLINE_COLUMNS
 from warehouse.outputs.workbook import WORKBOOK, Sheet, write_workbook
 
 CONTRACT_VIOLATION_COLUMNS = [
     "rule_id", "severity", "township_code", "person_id", "period", "observed", "limit", "as_of", "message_zh",
-    "citation",
+    "citation", "waiver_no",
 ]
-SHEETS = ["违规明细", "乡镇情况", "拒收行", "规则与依据", "说明"]
+"""Contract section 4's columns, and waiver_no (issue 17: added after them)."""
+SHEETS = ["违规明细", "乡镇情况", "拒收行", "批准例外", "到期提醒", "规则与依据", "说明"]
 BOM = b"\xef\xbb\xbf"
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -61,7 +63,7 @@ def cells(sheet, header: str):
 # --- the workbook ------------------------------------------------------------------------------------------------
 
 
-def test_the_demo_writes_the_workbook_beside_the_csvs_with_the_five_chinese_sheets(demo_run, book):
+def test_the_demo_writes_the_workbook_beside_the_csvs_with_the_seven_chinese_sheets(demo_run, book):
     assert (demo_run.out / WORKBOOK).parent == (demo_run.out / "violations.csv").parent
     assert book.sheetnames == SHEETS
 
@@ -209,8 +211,9 @@ def test_each_csv_output_starts_with_a_bom_and_still_parses_to_the_contracts_col
     expected = {
         "violations.csv": CONTRACT_VIOLATION_COLUMNS,
         "rejects.csv": list(REJECT_COLUMNS),
+        "deadlines.csv": list(DEADLINE_COLUMNS),
     }
-    for name in ("violations.csv", "township_scorecard.csv", "rejects.csv"):
+    for name in ("violations.csv", "township_scorecard.csv", "rejects.csv", "deadlines.csv"):
         raw = (demo_run.out / name).read_bytes()
         assert raw.startswith(BOM), name
         assert not raw[len(BOM):].startswith(BOM), name

@@ -23,7 +23,7 @@ from test_load import db, load_quietly, rejects, table, write_csv, write_folder 
 from warehouse.core.paths import loaded_path
 from warehouse.engine.build import dbt_args
 from warehouse.history.snapshot import ensure_history_tables, history_is_current
-from warehouse.outputs import dashboard
+from warehouse.outputs import dashboard, page_data
 from warehouse.outputs.waivers import waivers_sheet
 
 DAPING, FENGKENG, QINGLAN, SHIMEN = "360799200000", "360799106000", "360799001000", "360799102000"
@@ -234,26 +234,26 @@ def test_the_sheet_of_waivers_keeps_every_contract_column_it_has():
 
 
 def test_the_township_page_shows_waived_findings_apart_from_the_findings_that_stand(demo_run):
-    data = dashboard.Data(dashboard.read_warehouse(demo_run.db))
+    data = page_data.Data(page_data.read_warehouse(demo_run.db))
     waived = dashboard.waived_findings_data(data, DAPING)
     assert waived.select("rule_id", "person_id", "waiver_no").rows() == [
         ("LEAD_CHIEF_EXPERIENCE", "P0015", "青编委〔2021〕3号")
     ]
-    standing = dashboard.findings(data, township_code=DAPING).select("rule_id", "person_id").rows()
+    standing = dashboard.findings_frame(data, DAPING).select("rule_id", "person_id").rows()
     assert ("LEAD_CHIEF_EXPERIENCE", "P0015") not in standing
     page = dashboard.waived_findings_table(data, DAPING).data
     assert "青编委〔2021〕3号" in page and "青岚县机构编制委员会" in page
 
 
 def test_a_finding_whose_waiver_expired_stands_on_the_township_page(demo_run):
-    data = dashboard.Data(dashboard.read_warehouse(demo_run.db))
+    data = page_data.Data(page_data.read_warehouse(demo_run.db))
     assert dashboard.waived_findings_data(data, FENGKENG).is_empty()
-    assert "LEAD_TEAM_EXPERIENCE" in dashboard.findings(data, township_code=FENGKENG)["rule_id"].to_list()
+    assert "LEAD_TEAM_EXPERIENCE" in dashboard.findings_frame(data, FENGKENG)["rule_id"].to_list()
 
 
 def test_a_waivers_own_words_reach_the_township_page_as_text_not_markup():
     hostile = '<img src=x onerror="alert(1)">'
-    data = dashboard.Data({
+    data = page_data.Data({
         "waived": pl.DataFrame({
             "rule_id": ["LEAD_CHIEF_EXPERIENCE"], "township_code": [DAPING], "person_id": ["P1"], "period": [None],
             "message_zh": ["大坪乡 P1 …"], "waiver_no": [hostile], "approved_by": ["县编委"],

@@ -184,7 +184,8 @@ def reading_load(load: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection
     try:
         con.execute('create schema "raw"')
         for table in sorted(folder.iterdir()):
-            if table.is_dir():
+            # An optional table's folder may be empty (Spark creates it with its declared columns and no file).
+            if table.is_dir() and any(table.glob("*.parquet")):
                 parquet_view(con, f'"raw"."{table.name}"', table)
         yield con
     finally:

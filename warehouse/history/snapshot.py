@@ -251,10 +251,13 @@ def ensure_history_tables(stage: Path, project_dir: Path = PROJECT_DIR) -> None:
             target_path() / "history_marts", WAREHOUSE_DB=str(stage))
 
 
-def build_history_marts(stage: Path, project_dir: Path = PROJECT_DIR) -> None:
+def build_history_marts(stage: Path, project_dir: Path = PROJECT_DIR, engine: str = "duckdb") -> None:
     """(Re)build the lifecycle marts from the history, with their data and unit tests, in the new warehouse file
-    (its `raw` views are left as they are: they belong to the build the file holds)."""
-    args = dbt_args("build", None, "--select", "source:history+", "--quiet", project_dir=project_dir)
+    (its `raw` views are left as they are: they belong to the build the file holds). After a Spark judgement the
+    file holds the history only, not the staging and dashboard tables the dashboards' trend models join to (those
+    are DuckDB builds' and `warehouse report` reads them there): they are left out."""
+    elsewhere = ("--exclude", "path:models/marts/dashboards") if engine != "duckdb" else ()
+    args = dbt_args("build", None, "--select", "source:history+", *elsewhere, "--quiet", project_dir=project_dir)
     run_dbt(args, target_path() / "history_marts", WAREHOUSE_DB=str(stage), WAREHOUSE_LOADED="")
 
 
@@ -394,7 +397,7 @@ def take(
                 added, findings = append(
                     stage, scratch, to_build, version, inputs_checksum, inputs, uuid.uuid4().hex, engine
                 )
-                build_history_marts(stage, project_dir)
+                build_history_marts(stage, project_dir, engine)
         finally:
             discard(scratch)
         kept = sorted(set(wanted) - set(added))

@@ -1,7 +1,9 @@
 {#- One row per finding on the as-of date (the last of a series; violations), as the pages list it: the rule's
     title, the township and the person by name, what was observed and the limit it was held against as Chinese
     sentences, built from the finding's own values and the parameters of the rulebook version it was judged by
-    (never a number written here), and the clause. The rows a finding rests on are in dash_finding_evidence. -#}
+    (never a number written here), and the clause. The rows a finding rests on are in dash_finding_evidence.
+    The page's sentences say more than the rule models' observed_zh / limit_zh (the workbook's): the position
+    taken, where a move went, the dates; a rule without one here falls back to the rule model's. -#}
 with violations as (select * from {{ ref('violations') }}),
 
 rules as (select * from {{ ref('rulebook_rules') }}),
@@ -207,7 +209,7 @@ described as (
             when 'STAFF_SOCIAL_WORKERS' then '在岗社会工作人员 ' || observed || ' 名'
             when 'STAFF_OVER_LEADER_QUOTA' then '领导班子在职 ' || observed || ' 人'
             else observed
-        end as observed_zh,
+        end as page_observed_zh,
         case rule_id
             when 'ORG_OFFICE_COUNT' then '不少于 ' || min_offices || ' 个、不多于 ' || max_offices || ' 个'
             when 'ORG_STATION_MAX' then '不多于 ' || limit_value || ' 个'
@@ -231,7 +233,7 @@ described as (
             when 'STAFF_SOCIAL_WORKERS' then '不少于 ' || limit_value || ' 名'
             when 'STAFF_OVER_LEADER_QUOTA' then '不超过核定领导职数 ' || limit_value || ' 名'
             else limit_value
-        end as limit_zh
+        end as page_limit_zh
     from destined
 ),
 
@@ -248,8 +250,8 @@ final as (
         person_name,
         observed,
         limit_value,
-        coalesce(observed_zh, observed) as observed_zh,
-        coalesce(limit_zh, limit_value) as limit_zh,
+        coalesce(page_observed_zh, observed_zh, observed) as observed_zh,
+        coalesce(page_limit_zh, limit_zh, limit_value) as limit_zh,
         clause_zh,
         message_zh,
         citation,

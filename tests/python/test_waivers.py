@@ -255,7 +255,8 @@ def test_a_waivers_own_words_reach_the_township_page_as_text_not_markup():
     hostile = '<img src=x onerror="alert(1)">'
     data = page_data.Data({
         "waived": pl.DataFrame({
-            "rule_id": ["LEAD_CHIEF_EXPERIENCE"], "township_code": [DAPING], "person_id": ["P1"], "period": [None],
+            "rule_id": ["LEAD_CHIEF_EXPERIENCE"], "township_code": [DAPING], "township_name": ["大坪乡"],
+            "person_id": ["P1"], "person_name": ["张三"], "period": [None],
             "message_zh": ["大坪乡 P1 …"], "waiver_no": [hostile], "approved_by": ["县编委"],
             "approved_on": [date(2021, 2, 20)], "valid_until": [None], "reason": [hostile],
         }),

@@ -1256,16 +1256,6 @@ def career_timeline(data: Data, person_id: str) -> Chart:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _person_cell(data: Data, row: dict) -> str:
-    if row["person_id"] is None:
-        return "（乡镇）"
-    name = row.get("person_name")
-    if name is None:
-        names = data.rows("people", "person_id", row["person_id"])
-        name = names["name"][0] if names.height else ""
-    return _link(data, "cadre", row["person_id"], _text(f"{name or ''}（{row['person_id']}）"))
-
-
 def waived_findings_data(data: Data, township_code: str) -> pl.DataFrame:
     """The township's findings covered by an approved exception in force (dash_waived_findings), by rule."""
     return (
@@ -1291,8 +1281,8 @@ def waived_findings_table(data: Data, township_code: str) -> Html:
     if frame.is_empty():
         return _note("没有批准例外覆盖的问题。")
     rows = [
-        [_text(r["title_zh"]), _person_cell(data, r), _text(r["period"]), _text(r["message_zh"]), _text(r["waiver_no"]),
-         _text(r["approved_by"]), _text(f"{r['approved_on']:%Y-%m-%d}"),
+        [_text(r["title_zh"]), township_and_person(data, r, "（乡镇）")[1], _text(r["period"]), _text(r["message_zh"]),
+         _text(r["waiver_no"]), _text(r["approved_by"]), _text(f"{r['approved_on']:%Y-%m-%d}"),
          _text(f"{r['valid_until']:%Y-%m-%d}" if r["valid_until"] else "长期"), _text(r["reason"])]
         for r in frame.iter_rows(named=True)
     ]
@@ -1306,8 +1296,8 @@ def deadlines_table(data: Data, township_code: str) -> Html:
     if frame.is_empty():
         return _note("近期没有到期事项。")
     rows = [
-        [_text(f"{r['due_on']:%Y-%m-%d}"), _text(r["days_left"]), _text(r["title_zh"]), _person_cell(data, r),
-         _text(r["what_zh"]), _text(r["citation"])]
+        [_text(f"{r['due_on']:%Y-%m-%d}"), _text(r["days_left"]), _text(r["title_zh"]),
+         township_and_person(data, r, "（乡镇）")[1], _text(r["what_zh"]), _text(r["citation"])]
         for r in frame.iter_rows(named=True)
     ]
     return Html(_table(["到期日", "剩余天数", "规则", "人员", "事项", "依据"], rows, "wh-deadlines"))

@@ -4,6 +4,8 @@ with violations as (select * from {{ ref('violations') }}),
 
 waivers as (select * from {{ ref('stg_waivers') }}),
 
+people as (select * from {{ ref('stg_people') }}),
+
 final as (
     select
         violations.rule_id,
@@ -12,6 +14,7 @@ final as (
         violations.county_code,
         violations.township_name,
         violations.person_id,
+        people.name as person_name,
         violations.period,
         violations.message_zh,
         violations.waiver_id,
@@ -22,6 +25,7 @@ final as (
         waivers.valid_until
     from violations
     inner join waivers on waivers.waiver_id = violations.waiver_id
+    left join people on people.person_id = violations.person_id
     where violations.as_of = {{ last_as_of_date() }}
 )
 

@@ -40,7 +40,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -114,6 +114,11 @@ class SizeResult:
     by_kind: dict[str, float] = field(default_factory=dict)
     dbt_elapsed: float = 0.0
     spark: SparkResult | None = None
+    peer_found: int = 0
+    peer_missing: list[dict] = field(default_factory=list)
+    """Findings of the checker the peer (bench/peer.py) does not report, and the reverse (peer_extra)."""
+    peer_extra: list[dict] = field(default_factory=list)
+    backfill_dates: int = 0
 
 
 @dataclass
@@ -357,8 +362,27 @@ def time_least_work(input_dir: Path) -> dict[str, dict[str, float]]:
 # --- one size ----------------------------------------------------------------------------------------------------
 
 
+def backfill_from(months: int) -> str:
+    """The first of `months` month-end as-of dates that end at AS_OF (`warehouse snapshot --every month`)."""
+    year, month = int(AS_OF[:4]), int(AS_OF[5:7]) - (months - 1)
+    while month < 1:
+        year, month = year - 1, month + 12
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).isoformat()
+
+
+def compare_peer(result: SizeResult, peer: Path, violations: Path) -> None:
+    """The lean peer's findings against the checker's violations.csv, by key."""
+    theirs = pl.read_parquet(peer).select(KEY).cast({"period": pl.Int32})
+    ours = pl.read_csv(violations, schema_overrides={"township_code": pl.String, "person_id": pl.String,
+                                                     "period": pl.Int32}).select(KEY)
+    result.peer_found = theirs.height
+    result.peer_missing = ours.join(theirs, on=KEY, how="anti", nulls_equal=True).head(20).to_dicts()
+    result.peer_extra = theirs.join(ours, on=KEY, how="anti", nulls_equal=True).head(20).to_dicts()
+
+
 def bench_size(n: int, repeat: int, work: Path, validate: bool, validate_timeout: float, seed: int,
-               spark: dict | None = None) -> SizeResult:
+               spark: dict | None = None, backfill_months: int = 0) -> SizeResult:
     """One size on DuckDB; then, when `spark` is given (repeat, timeout, models_only), on Spark over the last
     DuckDB run's loaded data."""
     result = SizeResult(townships=n)
@@ -397,15 +421,29 @@ def bench_size(n: int, repeat: int, work: Path, validate: bool, validate_timeout
         }
         if validate:
             commands["validate"] = warehouse("validate", "--out", str(root / "validation"))
+        # Issue 18: the one command an analyst runs, on a warehouse of its own, beside the lean peer over the same
+        # load (interleaved, so both see the same machine), and a backfill of `backfill_months` month-ends.
+        run_root = work / f"run_command_{n}"
+        shutil.rmtree(run_root, ignore_errors=True)
+        run_root.mkdir(parents=True)
+        commands["run"] = warehouse("run", "--input", str(data), "--as-of", AS_OF, "--out", str(run_root / "out"))
+        commands["peer"] = [sys.executable, str(PROJECT / "bench" / "peer.py"),
+                            str(root / "warehouse_loaded" / "current"), "--as-of", AS_OF,
+                            "--out", str(root / "peer.parquet")]
+        if backfill_months:
+            result.backfill_dates = backfill_months
+            commands["backfill"] = warehouse("snapshot", "--from", backfill_from(backfill_months), "--to", AS_OF,
+                                             "--every", "month")
         for step, args in commands.items():
             print(f"[{n:,}] {step}, run {i + 1}/{repeat}", flush=True)
             timeout = validate_timeout if step == "validate" else None
-            measured = measure(args, env, log, timeout=timeout)
+            measured = measure(args, isolated_env(run_root) if step == "run" else env, log, timeout=timeout)
             result.steps.setdefault(step, []).append(measured)
             if measured.status != 0 and step != "validate":
                 raise SystemExit(f"warehouse {step} failed at N = {n:,}; see {log}")
         if i == repeat - 1:
             compare(result, data, root / "out" / "violations.csv")
+            compare_peer(result, root / "peer.parquet", run_root / "out" / "violations.csv")
             profile(result, root / "target" / "run_results.json")
             if spark is not None:
                 result.spark = bench_spark(n, root, log, **spark)
@@ -643,6 +681,7 @@ def render(results: list[SizeResult], overhead_result: Overhead, info: dict, arg
             f"| {r.townships:,} | {r.rows['units']:,} | {r.rows['people']:,} | {r.rows['postings']:,} | "
             f"{r.rows['appraisals']:,} | {r.input_mib:,.0f} | {g.seconds:.1f} | {g.peak_mib:,.0f} |"
         )
+    lines += render_every_command(results, overhead_result)
     lines += [
         "",
         "## Steps against the floor",
@@ -779,6 +818,52 @@ def render(results: list[SizeResult], overhead_result: Overhead, info: dict, arg
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _cell(result: SizeResult, step: str) -> str:
+    """`wall s / CPU s / peak MiB` of a step's median run, or why there is none."""
+    measured, cpu = step_median(result, step), step_cpu(result, step)
+    if measured is None or cpu is None:
+        runs = result.steps.get(step, [])
+        return "not run" if not runs else ("timed out" if runs[0].status == -9 else "failed")
+    return f"{measured[0]:.1f} s / {cpu:.1f} s / {measured[1]:,.0f} MiB"
+
+
+def _times(result: SizeResult, step: str, than: str) -> str:
+    mine, theirs = step_median(result, step), step_median(result, than)
+    return f"×{mine[0] / theirs[0]:.2f}" if mine and theirs and theirs[0] else "–"
+
+
+def render_every_command(results: list[SizeResult], overhead: Overhead) -> list[str]:
+    """Issue 18's table: each command's wall, CPU and peak memory, `run` against the lean peer, validate against
+    the build, the backfill against one run."""
+    fixed = median([m.seconds for m in overhead.builds])
+    months = max((r.backfill_dates for r in results), default=0)
+    lines = [
+        "",
+        "## Every command, and `warehouse run` against the lean peer",
+        "",
+        "Each cell: median wall seconds / CPU seconds / peak MiB of the command's process tree. `run` is "
+        "`warehouse run --input … --out …` on a fresh warehouse (load, build, export: what an analyst types); the "
+        "peer is `bench/peer.py`, the twelve shipped rules in one plain DuckDB script over the same load, timed "
+        "beside it; its findings are checked equal to the checker's by key (rule, township, person, period). "
+        + (f"The backfill is `warehouse snapshot --every month` over {months} month-ends ending {AS_OF}, "
+           "on the build's warehouse. " if months else "")
+        + f"dbt's fixed cost (a build of empty inputs) is {fixed:.1f} s.",
+        "",
+        "| townships | run | peer | run ÷ peer | peer findings equal | load | build | export | validate | "
+        "validate ÷ build | backfill | backfill ÷ run |",
+        "|---:|---|---|---:|---|---|---|---|---|---:|---|---:|",
+    ]
+    for r in results:
+        equal = ("yes" if not (r.peer_missing or r.peer_extra) else
+                 f"no: {len(r.peer_missing)} missing, {len(r.peer_extra)} extra") + f" ({r.peer_found:,})"
+        lines.append(
+            f"| {r.townships:,} | {_cell(r, 'run')} | {_cell(r, 'peer')} | {_times(r, 'run', 'peer')} | {equal} | "
+            + " | ".join(_cell(r, step) for step in STEPS)
+            + f" | {_times(r, 'validate', 'build')} | {_cell(r, 'backfill')} | {_times(r, 'backfill', 'run')} |"
+        )
+    return lines
 
 
 def _least_total(result: SizeResult, variant: str) -> float | None:
@@ -1119,6 +1204,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=PROJECT / "bench" / "REPORT.md")
     parser.add_argument("--validate-timeout", type=float, default=1800, help="seconds before validate is stopped")
     parser.add_argument("--no-validate", action="store_true", help="skip `warehouse validate`")
+    parser.add_argument("--backfill-months", type=int, default=120,
+                        help="month-end dates of the timed backfill (`warehouse snapshot --every month`); 0: none")
     parser.add_argument(
         "--spark-sizes", default=None,
         help="sizes (among --sizes) also built on a local Spark session; default those of "
@@ -1166,7 +1253,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in sorted(sizes):
         repeat = args.repeat_large if n >= LARGE else args.repeat
-        results.append(bench_size(n, repeat, args.work, validate, args.validate_timeout, args.seed, spark_at(n)))
+        results.append(bench_size(n, repeat, args.work, validate, args.validate_timeout, args.seed, spark_at(n),
+                                  args.backfill_months))
         (args.work / "results.json").write_text(
             json.dumps({"machine": info, "overhead": asdict(overhead),
                         "sizes": [asdict(r) for r in results]}, indent=2, default=str),
@@ -1178,6 +1266,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r.townships for r in results if r.missing or r.extra]
     if failed:
         print(f"planted findings differ from those found at N = {failed}", file=sys.stderr)
+        status = 1
+    unequal = [r.townships for r in results if r.peer_missing or r.peer_extra]
+    if unequal:
+        print(f"the lean peer's findings differ from the checker's at N = {unequal}", file=sys.stderr)
         status = 1
     differing = [r.townships for r in results if r.spark and not all(r.spark.identical.values())]
     if differing:

@@ -1,10 +1,12 @@
 """`warehouse validate`: the Great Expectations suites over the built warehouse, Data Docs, and the cross-check.
 
-GX 1.x cannot validate DuckDB through SQLAlchemy, so the warehouse is opened read-only, the tables are read into
-memory (DuckDB → Arrow → polars → pandas) and closed before GX starts: a build can follow at once. Each suite runs
-in its own checkpoint with SUMMARY results; only the expectations that failed run again with COMPLETE results and
-the rows' keys (township codes) as index columns, so the report names every failing township and stays fast at
-national scale. The context is ephemeral: nothing is written into the repository, only under the output folder.
+GX 1.x cannot validate DuckDB through SQLAlchemy, so the warehouse is opened read-only and each suite's rows are
+read (DuckDB → Arrow → polars → pandas) as GX validates them: the large inputs in batches of BATCH_ROWS, parted so
+that rows which could duplicate each other meet in one batch (input_batches, run_suite), never a national table as
+one frame. Each suite runs in its own checkpoint with SUMMARY results; only the expectations that failed run again
+with COMPLETE results and the rows' keys (township codes) as index columns, on the batches where they failed, so
+the report names every failing township and stays fast at national scale. The context is ephemeral: nothing is
+written into the repository, only under the output folder.
 
 The cross-check holds the two lines against each other: for every rule both check, the townships (and appraisal
 years) GX finds failing must be exactly those the dbt rule reports in marts.violations.
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
@@ -41,23 +44,37 @@ from warehouse.core.paths import warehouse_path
 from warehouse.engine.db import check_built, connect
 
 INPUT_QUERIES = {
-    "townships": "select * from staging.stg_townships order by township_code",
-    "units": "select * from staging.stg_units order by unit_id",
+    "townships": ("select * from staging.stg_townships", "township_code"),
+    "units": ("select * from staging.stg_units", "unit_id"),
     # No names: Data Docs are shared with inspection teams, and no expectation needs them.
-    "people": """
-        select person_id, id_number_hash, id_number_masked, gender, staff_category, birth_date, recruited_on
-        from staging.stg_people order by person_id
-    """,
-    "postings": """
-        select posting_id, person_id, org_level, township_code, county_code, end_reason, is_leadership, is_chief,
+    "people": (
+        """select person_id, id_number_hash, id_number_masked, gender, staff_category, birth_date, recruited_on
+        from staging.stg_people""",
+        "person_id",
+    ),
+    "postings": (
+        """select posting_id, person_id, org_level, township_code, county_code, end_reason, is_leadership, is_chief,
             is_secondment, start_date, end_date
-        from staging.stg_postings order by posting_id
-    """,
-    "appraisals": """
-        select person_id, appraisal_year, township_code, grade from staging.stg_appraisals
-        order by person_id, appraisal_year
-    """,
+        from staging.stg_postings""",
+        "posting_id",
+    ),
+    "appraisals": (
+        "select person_id, appraisal_year, township_code, grade from staging.stg_appraisals",
+        "person_id, appraisal_year",
+    ),
 }
+"""What each input suite validates: its query and the order of its rows."""
+
+BATCHED_BY = {"people": "person_id", "postings": "posting_id", "appraisals": "person_id"}
+"""The inputs validated in batches at scale, and the column that parts them: the key of the suite's uniqueness
+expectation (a person, a posting; a person's appraisals, unique per person and year), so rows that could duplicate
+each other always meet in one batch, and every other expectation is row by row. A uniqueness expectation on
+another column (one person per id_number) runs on batches of its own, parted by that column (run_suite). 19.4 M
+appraisals at national scale took 7.5 GiB as one pandas frame (bench/REPORT.md)."""
+
+BATCH_ROWS = 1_000_000
+"""Rows per batch: a batch of the widest input (postings) takes about 0.3 GiB as a pandas frame, and GX copies it
+for each expectation's rows."""
 
 warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 """Great Expectations imports PySpark when it is installed (it is, for --engine spark), and PySpark warns about the
@@ -77,7 +94,8 @@ class Warehouse:
 
     as_of: date
     built_on: date
-    inputs: dict[str, pl.DataFrame]
+    rows: dict[str, int]
+    """Rows of each input (INPUT_QUERIES), read in batches by input_batches."""
     scorecard: pl.DataFrame
     tallies: pl.DataFrame
     parameters: pl.DataFrame
@@ -188,7 +206,8 @@ def read_warehouse() -> Warehouse:
                 f"仓库 {warehouse_path()} 尚未构建，请先运行 warehouse build。 / The warehouse {warehouse_path()} "
                 "has not been built: run `warehouse build` first."
             ) from None
-        inputs = {name: con.sql(query).pl() for name, query in INPUT_QUERIES.items()}
+        rows = {name: con.sql(f"select count(*) from ({query})").fetchall()[0][0]
+                for name, (query, _) in INPUT_QUERIES.items()}
         scorecard = con.sql(
             "select * from marts.township_scorecard where as_of = ? order by township_code", params=[as_of]
         ).pl()
@@ -209,7 +228,35 @@ def read_warehouse() -> Warehouse:
         violations = con.sql(
             "select rule_id, township_code, period from marts.violations where as_of = ?", params=[as_of]
         ).pl()
-    return Warehouse(as_of, built_at.date(), inputs, scorecard, tallies, parameters, violations)
+    return Warehouse(as_of, built_at.date(), rows, scorecard, tallies, parameters, violations)
+
+
+Batches = Callable[..., Iterator[pl.DataFrame]]
+"""A frame to validate, in one or more batches, read afresh each time it is called; `by=column` parts the rows by
+that column instead of the input's own (BATCHED_BY)."""
+
+
+def input_batches(name: str, rows: int) -> Batches:
+    """An input's rows in its order, in ceil(rows / BATCH_ROWS) batches parted by a hash of its BATCHED_BY column
+    (one batch for the small inputs); each batch is read from the warehouse, read-only, when it is validated."""
+    query, order = INPUT_QUERIES[name]
+    parts = -(-rows // BATCH_ROWS) if name in BATCHED_BY else 1
+
+    def batches(by: str | None = None) -> Iterator[pl.DataFrame]:
+        with connect(read_only=True) as con:
+            for part in range(max(parts, 1)):
+                where = f"where hash({by or BATCHED_BY[name]}) % {parts} = {part}" if parts > 1 else ""
+                yield con.sql(f"select * from ({query}) {where} order by {order}").pl()
+
+    return batches
+
+
+def parted_by(frame: str, expectation: Any) -> str | None:
+    """The column whose batches an expectation runs on: its own column for a uniqueness expectation on another
+    column than the one that parts the input (BATCHED_BY), else None (the input's batches)."""
+    column = getattr(expectation, "column", None)
+    unique = type(expectation).__name__ == "ExpectColumnValuesToBeUnique"
+    return column if unique and frame in BATCHED_BY and column != BATCHED_BY[frame] else None
 
 
 def gx_context(site: Path) -> Any:
@@ -258,6 +305,18 @@ def as_html_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(escaped)
 
 
+def gx_frame(frame: pl.DataFrame) -> Any:
+    """The pandas frame GX validates: text HTML-escaped (as_html_text), dates and times as datetime64[ns] and
+    integers as int64. GX compares those in whole columns; on datetime64[ms] (polars' dates) or int32 it calls a
+    Python function per value: the two birth and posting date ranges took 10 of the 13 s of the postings suite at
+    10,000 townships."""
+    frame = as_html_text(frame)
+    return frame.with_columns(
+        [pl.col(name).cast(pl.Datetime("ns")) for name, dtype in frame.schema.items() if dtype.is_temporal()]
+        + [pl.col(name).cast(pl.Int64) for name, dtype in frame.schema.items() if dtype.is_integer()]
+    ).to_pandas()
+
+
 def _plain(value: Any) -> Any:
     """numpy scalars in GX results become Python ones and text is unescaped (as_html_text), so keys compare and
     print as the warehouse's values."""
@@ -275,10 +334,9 @@ def _error(result: Any) -> str | None:
     return None
 
 
-def _checkpoint_run(
-    context: Any, name: str, batch: Any, expectations: list, result_format: dict, data: Any
-) -> list[tuple[Any, Any]]:
-    """(expectation, its result) for each expectation, run as suite `name` in a checkpoint of the same name."""
+def _checkpoint(context: Any, name: str, batch: Any, expectations: list, result_format: dict) -> tuple[list, Any]:
+    """Suite `name` of the expectations in a checkpoint of the same name: (the suite's expectations, the
+    checkpoint), run once per batch of data."""
     import great_expectations as gx
 
     suite = context.suites.add(gx.ExpectationSuite(name=name))
@@ -287,48 +345,104 @@ def _checkpoint_run(
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(name=name, validation_definitions=[definition], result_format=result_format)
     )
+    return added, checkpoint
+
+
+def _run_on(added: list, checkpoint: Any, data: Any) -> list[tuple[Any, Any]]:
+    """(expectation, its result) for each expectation of the checkpoint, on one batch of data."""
     run = checkpoint.run(batch_parameters={"dataframe": data})
     results = {r.expectation_config.id: r for v in run.run_results.values() for r in v.results}
     return [(expectation, results[expectation.id]) for expectation in added]
 
 
-def run_suite(context: Any, suite: Suite, frame: pl.DataFrame, out_dir: Path) -> SuiteResult:
-    """SUMMARY over the whole suite, then COMPLETE with the keys as index columns over the failed expectations."""
-    batch = context.data_sources.get("warehouse").add_dataframe_asset(suite.name)
-    batch = batch.add_batch_definition_whole_dataframe("whole")
-    data = as_html_text(frame).to_pandas()
-    results = _checkpoint_run(context, suite.name, batch, suite.expectations, {"result_format": "SUMMARY"}, data)
+def _sort_key(key: tuple) -> tuple:
+    return tuple((value is None, str(value)) for value in key)
+
+
+def run_suite(context: Any, suite: Suite, frame: pl.DataFrame | Batches, out_dir: Path) -> SuiteResult:
+    """SUMMARY over the whole suite, batch by batch (input_batches; a frame is one batch), then COMPLETE with the
+    keys as index columns over the failed expectations, on the batches where they failed. An expectation passes
+    when it passes on every batch; its unexpected rows are those of all batches. A uniqueness expectation on a
+    column that does not part the input runs, as suite `<name>.by_<column>`, on batches parted by that column."""
+    batches = frame if callable(frame) else (lambda by=None: iter([frame]))
+    asset = context.data_sources.get("warehouse").add_dataframe_asset(suite.name)
+    batch = asset.add_batch_definition_whole_dataframe("whole")
+    groups: dict[str | None, list[int]] = {}
+    for position, expectation in enumerate(suite.expectations):
+        groups.setdefault(parted_by(suite.frame, expectation), []).append(position)
+    found: dict[int, Failure] = {}
+    failed = 0
+    written: list[tuple[int, dict]] = []
+    for by, positions in groups.items():
+        name = suite.name if by is None else f"{suite.name}.by_{by}"
+        expectations = [suite.expectations[p] for p in positions]
+        parts = batches if by is None else (lambda by=by: batches(by=by))
+        outcome = _run_group(context, name, batch, expectations, parts, suite.index_columns)
+        failed += sum(1 for broken in outcome if broken is not None)
+        found |= {positions[i]: f for i, f in enumerate(outcome) if isinstance(f, Failure)}
+        written += [(p, e) for p, e in zip(positions, context.suites.get(name).to_json_dict()["expectations"], strict=True)]
+    # The suite as written for review: one suite, its expectations in their order, whichever batches they ran on.
+    document = context.suites.get(suite.name if None in groups else name).to_json_dict()
+    document |= {"name": suite.name, "expectations": [e for _, e in sorted(written, key=lambda pair: pair[0])]}
     (out_dir / "suites").mkdir(parents=True, exist_ok=True)
     (out_dir / "suites" / f"{suite.name}.json").write_text(
-        json.dumps(context.suites.get(suite.name).to_json_dict(), ensure_ascii=False, indent=2, default=str),
-        encoding="utf-8",
+        json.dumps(document, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
-    failed = [expectation.copy(deep=True, update={"id": None}) for expectation, r in results if not r.success]
-    failures: list[Failure] = []
-    if failed:
-        complete = {
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": list(suite.index_columns),
-            "return_unexpected_index_query": False,
-        }
-        for _, result in _checkpoint_run(context, f"{suite.name}.failed", batch, failed, complete, data):
-            meta = result.expectation_config.meta or {}
-            indexed = result.result.get("unexpected_index_list") or []
-            failures.append(Failure(
-                label=meta.get("label", result.expectation_config.type),
-                rule_id=meta.get("rule_id"),
-                unexpected=int(result.result.get("unexpected_count") or len(indexed)),
-                keys=tuple(tuple(_plain(row[c]) for c in suite.index_columns) for row in indexed),
-                error=_error(result),
-            ))
     return SuiteResult(
         name=suite.name,
-        expectations=len(results),
-        passed=sum(1 for _, r in results if r.success),
-        failed=len(failed),
+        expectations=len(suite.expectations),
+        passed=len(suite.expectations) - failed,
+        failed=failed,
         index_columns=suite.index_columns,
-        failures=tuple(failures),
+        failures=tuple(found[p] for p in sorted(found)),
     )
+
+
+def _run_group(
+    context: Any, name: str, batch: Any, expectations: list, batches: Callable[[], Iterator[pl.DataFrame]],
+    index_columns: tuple[str, ...],
+) -> list[Failure | bool | None]:
+    """Per expectation: None when it passed on every batch, else its Failure (False when its COMPLETE re-run named
+    nothing, which GX does not do)."""
+    added, checkpoint = _checkpoint(context, name, batch, expectations, {"result_format": "SUMMARY"})
+    failing_in: list[int] = []
+    failed_ids: set[str] = set()
+    for number, part in enumerate(batches()):
+        broken = [expectation.id for expectation, r in _run_on(added, checkpoint, gx_frame(part)) if not r.success]
+        if broken:
+            failing_in.append(number)
+            failed_ids |= set(broken)
+    failed = [e.copy(deep=True, update={"id": None}) for e in added if e.id in failed_ids]
+    outcome: list[Failure | bool | None] = [False if e.id in failed_ids else None for e in added]
+    if not failed:
+        return outcome
+    complete = {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": list(index_columns),
+        "return_unexpected_index_query": False,
+    }
+    rerun, checkpoint = _checkpoint(context, f"{name}.failed", batch, failed, complete)
+    seen: dict[int, dict] = {}
+    for number, part in enumerate(batches()):
+        if number not in failing_in:
+            continue
+        for position, (_, result) in enumerate(_run_on(rerun, checkpoint, gx_frame(part))):
+            tally = seen.setdefault(position, {"result": result, "unexpected": 0, "keys": [], "error": None})
+            indexed = result.result.get("unexpected_index_list") or []
+            tally["unexpected"] += int(result.result.get("unexpected_count") or len(indexed))
+            tally["keys"] += [tuple(_plain(row[c]) for c in index_columns) for row in indexed]
+            tally["error"] = tally["error"] or _error(result)
+    where = [i for i, e in enumerate(added) if e.id in failed_ids]
+    for position, tally in seen.items():
+        meta = tally["result"].expectation_config.meta or {}
+        outcome[where[position]] = Failure(
+            label=meta.get("label", tally["result"].expectation_config.type),
+            rule_id=meta.get("rule_id"),
+            unexpected=tally["unexpected"],
+            keys=tuple(sorted(tally["keys"], key=_sort_key)),
+            error=tally["error"],
+        )
+    return outcome
 
 
 def gx_failing(suites: list[SuiteResult]) -> dict[str, frozenset]:
@@ -362,14 +476,18 @@ def cross_check(gx: dict[str, frozenset], dbt: dict[str, frozenset]) -> list[Dis
 
 
 def result_pages(site: Path, suite: str) -> list[Path]:
-    """The Data Docs pages of a suite's last run and of its `.failed` re-run: GX files them under the suite's name,
-    then the run name and the run time."""
+    """The Data Docs pages of a suite's runs, one per batch (input_batches), then those of its `.failed` re-runs,
+    each for the suite and its `.by_<column>` parts (run_suite): GX files them under the suite's name, then the run
+    name and the run time. The site holds this validation's runs only (validate clears it)."""
     folder = site / "validations" / suite.replace(".", "/")
 
-    def latest(pages) -> list[Path]:
-        return sorted(pages, key=lambda page: page.parent.name)[-1:]
+    def in_order(folder: Path) -> list[Path]:
+        return sorted(folder.glob("*/*/*.html"), key=lambda page: page.parent.name)
 
-    return latest(folder.glob("*/*/*.html")) + latest((folder / "failed").glob("*/*/*.html"))
+    parts = [folder, *sorted(folder.glob("by_*"))]
+    return [page for part in parts for page in in_order(part) if "failed" not in page.relative_to(part).parts] + [
+        page for part in parts for page in in_order(part / "failed")
+    ]
 
 
 def write_report(result: ValidationResult, out_dir: Path) -> Path:
@@ -426,7 +544,9 @@ def validate(out_dir: Path, *, parameters: pl.DataFrame | None = None) -> Valida
     started = time.perf_counter()
     warehouse = read_warehouse()
     versions = rule_versions(warehouse.parameters if parameters is None else parameters)
-    frames = dict(warehouse.inputs)
+    frames: dict[str, pl.DataFrame | Batches] = {
+        name: input_batches(name, rows) for name, rows in warehouse.rows.items()
+    }
     frames["township_scorecard"] = scorecard_frame(warehouse.scorecard, versions, warehouse.as_of)
     frames["appraisal_tallies"] = tallies_frame(warehouse.tallies, versions, warehouse.as_of)
     suites = input_suites(warehouse.as_of, warehouse.built_on) + compliance_suites(

@@ -200,7 +200,9 @@ def build_history(
     guarantees). `rulebook`: what rulebook_env tells dbt. Returns dbt's elapsed seconds."""
     variables = {"as_of_dates": [day.isoformat() for day in dates], "as_of_date": max(dates).isoformat()}
     if engine == "duckdb":
-        target, excluded = "history", ("--exclude", "test_type:unit", "--indirect-selection", "cautious")
+        target, excluded = "history", (
+            "--exclude", "test_type:unit", "tag:loader_guaranteed", "--indirect-selection", "cautious"
+        )
         env = build_env(loaded, scratch) | {"WAREHOUSE_PREVIOUS_DB": ""}
     else:
         target, excluded = f"{engine}_history", ("--exclude-resource-type", *UNIT_TESTS_ELSEWHERE, "test")

@@ -19,7 +19,8 @@ import shutil
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timezone
 from io import BytesIO
@@ -120,6 +121,8 @@ class Checked:
     """The rows that passed, as the raw table stores them."""
     rejects: pl.DataFrame
     rows_read: int
+    rows_loaded: int | None = None
+    """The table's rows, kept when the table itself is released (without_table)."""
 
     @property
     def report(self) -> FileReport:
@@ -128,12 +131,16 @@ class Checked:
             file=self.source.path.name,
             sha256=self.source.sha256,
             rows_read=self.rows_read,
-            rows_loaded=self.table.height,
+            rows_loaded=self.table.height if self.rows_loaded is None else self.rows_loaded,
             rows_rejected=self.rejects.height,
         )
 
     def without_cells(self) -> Checked:
         return replace(self, source=replace(self.source, data=self.source.data.clear()))
+
+    def without_table(self) -> Checked:
+        """Once its table is written: the report keeps the number of rows loaded."""
+        return replace(self, table=self.table.clear(), rows_loaded=self.table.height)
 
 
 @dataclass(frozen=True)
@@ -152,26 +159,40 @@ def load_inputs(
     """Validate the five input files of `input_dir` (and the optional waivers) and make them the current load
     (Parquet, read by both engines).
 
-    Files are read one at a time, in load order, and each file's cells are dropped once it is checked: a
-    national load holds the checked tables, not every file twice. An optional input without a file is loaded as
-    an empty table, so every build finds it."""
+    Files are read one at a time, in load order; each file's table is written into the new load folder as soon as
+    it is checked, and only the columns later files are checked against (CONTEXT_COLUMNS) are kept: a national load
+    holds one file's cells at a time, not every table (4.1 GiB at 40,000 townships when every table was kept to the
+    end). The folder becomes the current load only when every file is written (write_load). An optional input
+    without a file is loaded as an empty table, so every build finds it."""
     log = log or console().line
+    db_path = db_path or warehouse_path()
     paths = find_inputs(Path(input_dir))
     loaded: dict[str, pl.DataFrame] = {}
-    results: list[Checked] = []
+    checked: list[Checked] = []
     present = [entity for entity in INPUT_ENTITIES if entity.name in paths]
-    with console().progress("载入 / loading", total=len(present), unit="个文件 files") as bar:
+    with new_load(db_path) as folder, console().progress("载入 / loading", total=len(present), unit="个文件 files") as bar:
         for entity in present:
             bar.update(bar.done, item=paths[entity.name].name)
-            results.append(check_source(read_source(entity, paths[entity.name]), loaded).without_cells())
-            loaded[entity.name] = results[-1].table
+            result = check_source(read_source(entity, paths[entity.name]), loaded).without_cells()
+            write_checked(folder, result)
+            loaded[entity.name] = result.table.select(CONTEXT_COLUMNS.get(entity.name, ()))
+            checked.append(result.without_table())
             bar.advance()
-    del loaded
-    reports = [result.report for result in results]
-    write_raw(db_path or warehouse_path(), results, absent=[e for e in INPUT_ENTITIES if e.name not in paths])
+        del loaded
+        folder.finish(checked, absent=[e for e in INPUT_ENTITIES if e.name not in paths])
+    reports = [result.report for result in checked]
     for report in reports:
         log(report.summary())
     return reports
+
+
+CONTEXT_COLUMNS = {
+    "townships": ("township_code", "county_code"),
+    "units": ("unit_id", "township_code"),
+    "people": ("person_id",),
+}
+"""What the checks of later files read of an earlier file's table (add_context: references, a posting's township's
+county and unit's township): all a load keeps of a table once it is written."""
 
 
 # --- finding the files -------------------------------------------------------------------------------------------
@@ -925,39 +946,69 @@ def _joined(parts: list[pl.Expr], separator: str, name: str) -> pl.Expr:
 # --- writing -----------------------------------------------------------------------------------------------------
 
 
-def write_raw(db_path: Path, results: list[Checked], absent: Sequence[Entity] = ()) -> None:
-    """Replace the loaded data, all or nothing: a failure anywhere leaves the previous load as it was.
+@dataclass
+class NewLoad:
+    """A load folder being written beside the warehouse (db.loaded_root): tables go in as they are checked
+    (write_checked), and `finish` adds the empty tables of absent optional inputs, the rejects and the file list,
+    then switches the `current` link to it in one atomic rename."""
 
-    The validated tables are written as Parquet, one folder per entity, into a new folder beside the warehouse
-    (db.loaded_root); only when every file is complete (and on the disk) does the `current` link switch to it,
-    in one atomic rename. The warehouse file is not touched: the next build reads the new load (its `raw` views
-    are made in the new warehouse file it writes), and until then every reader and `export` see the last build
-    and the load it judged, whole. Each table is released from `results` once written, so memory falls as the
-    write goes on."""
-    rejects = pl.concat([result.rejects for result in results])
-    loaded_at = datetime.now(timezone.utc)
-    files = pl.DataFrame([asdict(result.report) for result in results]).with_columns(
-        loaded_at=pl.lit(loaded_at, dtype=pl.Datetime("us", "UTC"))
-    )
-    root = loaded_root(db_path)
-    folder = root / f"{LOAD_PREFIX}{loaded_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    try:
-        for i, result in enumerate(results):
-            extras = [n for n in result.table.columns if n.startswith(EXTRA_PREFIX)]
-            write_table(folder, result.source.entity.name, result.table, table_columns(result.source.entity, extras))
-            results[i] = replace(result, table=result.table.clear())  # written: free it
+    root: Path
+    path: Path
+    loaded_at: datetime
+
+    def finish(self, results: list[Checked], absent: Sequence[Entity] = ()) -> None:
+        with writing(self.root):
+            self._finish(results, absent)
+
+    def _finish(self, results: list[Checked], absent: Sequence[Entity]) -> None:
         for entity in absent:  # an optional input left out: an empty table, no line in load_files
             types = table_columns(entity)
-            write_table(folder, entity.name, pl.DataFrame(schema={c: _PARQUET_TYPES[k] for c, k in types.items()}), types)
-        write_table(folder, "rejects", rejects, REJECT_TYPES)
-        write_table(folder, "load_files", files, LOAD_FILE_TYPES)
-    except BaseException as error:
-        shutil.rmtree(folder, ignore_errors=True)
-        if isinstance(error, OSError) or (isinstance(error, pl.exceptions.ComputeError) and "os error" in str(error)):
+            write_table(self.path, entity.name, pl.DataFrame(schema={c: _PARQUET_TYPES[k] for c, k in types.items()}), types)
+        files = pl.DataFrame([asdict(result.report) for result in results]).with_columns(
+            loaded_at=pl.lit(self.loaded_at, dtype=pl.Datetime("us", "UTC"))
+        )
+        write_table(self.path, "rejects", pl.concat([result.rejects for result in results]), REJECT_TYPES)
+        write_table(self.path, "load_files", files, LOAD_FILE_TYPES)
+        switch_current(self.root, self.path)
+
+
+@contextmanager
+def new_load(db_path: Path) -> Iterator[NewLoad]:
+    """Replace the loaded data, all or nothing: a failure anywhere (a bad file, a full disk) removes the new folder
+    and leaves the previous load as it was.
+
+    The validated tables are written as Parquet, one folder per entity, into a new folder beside the warehouse;
+    only when every file is complete (and on the disk) does the `current` link switch to it (NewLoad.finish). The
+    warehouse file is not touched: the next build reads the new load (its `raw` views are made in the new
+    warehouse file it writes), and until then every reader and `export` see the last build and the load it judged,
+    whole."""
+    loaded_at = datetime.now(timezone.utc)
+    root = loaded_root(db_path)
+    load = NewLoad(root, root / f"{LOAD_PREFIX}{loaded_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", loaded_at)
+    try:
+        yield load
+    except BaseException:
+        shutil.rmtree(load.path, ignore_errors=True)
+        raise
+    remove_unused_loads(db_path)
+
+
+@contextmanager
+def writing(root: Path) -> Iterator[None]:
+    """A failure to write the load folder (a full disk, a folder that is not writable) as LoadWriteError."""
+    try:
+        yield
+    except (OSError, pl.exceptions.ComputeError) as error:
+        if isinstance(error, OSError) or "os error" in str(error):
             raise LoadWriteError.of(root, error) from None
         raise
-    switch_current(root, folder)
-    remove_unused_loads(db_path)
+
+
+def write_checked(load: NewLoad, result: Checked) -> None:
+    """A checked file's table into the load folder, with the raw table's columns and types."""
+    extras = [n for n in result.table.columns if n.startswith(EXTRA_PREFIX)]
+    with writing(load.root):
+        write_table(load.path, result.source.entity.name, result.table, table_columns(result.source.entity, extras))
 
 
 class LoadWriteError(UserError):

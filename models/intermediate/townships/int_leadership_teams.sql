@@ -6,17 +6,7 @@ experience as (select * from {{ ref('int_experience_on_as_of') }}),
 
 as_of_dates as (select * from {{ as_of_dates() }} as spine),
 
-members as (
-    select distinct
-        postings.township_code,
-        postings.person_id,
-        as_of_dates.as_of_date
-    from postings
-    inner join as_of_dates
-        on {{ is_active_on('postings.start_date', 'postings.end_date', 'as_of_dates.as_of_date') }}
-    where postings.is_township
-        and postings.is_leadership
-),
+members as ({{ leadership_members_on('postings', 'as_of_dates') }}),
 
 final as (
     select

@@ -367,3 +367,13 @@ def test_one_person_per_id_number_holds_across_the_batches_of_people(tmp_path, m
     assert len(pages) == 4 + 4 + 1, pages  # by person, by id_number_hash, the re-run on the failing batch
     written = json.loads((tmp_path / "suites" / "inputs.people.json").read_text(encoding="utf-8"))
     assert [e["meta"]["label"] for e in written["expectations"]] == ["person", "one person per id"]
+
+
+def test_gx_does_not_hash_the_batches(tmp_path):
+    # The fingerprint costs a whole-frame hash per batch and is only metadata (validate.skip_batch_fingerprints).
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    from warehouse.checks.validate import gx_context
+
+    gx_context(tmp_path / "data_docs")
+    assert pandas_execution_engine.HASH_THRESHOLD == 0

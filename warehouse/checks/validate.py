@@ -283,7 +283,17 @@ def gx_context(site: Path) -> Any:
     )
     context = gx.get_context(mode="ephemeral", project_config=config)
     context.data_sources.add_pandas("warehouse")
+    skip_batch_fingerprints()
     return context
+
+
+def skip_batch_fingerprints() -> None:
+    """GX hashes every pandas batch under 1 GB whole (`hash_pandas_object`) for a fingerprint it only files in the
+    batch's metadata: 0.85 s of each 1.5 M-row postings batch, 38 % of a validation at 10,000 townships (19.4–20.3
+    s → 11.8–12.6 s, the results the same). Its threshold is a module constant; 0 leaves every batch unhashed."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    pandas_execution_engine.HASH_THRESHOLD = 0
 
 
 HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))

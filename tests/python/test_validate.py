@@ -377,3 +377,14 @@ def test_gx_does_not_hash_the_batches(tmp_path):
 
     gx_context(tmp_path / "data_docs")
     assert pandas_execution_engine.HASH_THRESHOLD == 0
+
+
+def test_the_report_numbers_the_pages_of_a_suite_run_in_batches():
+    from warehouse.checks.validate import page_labels
+
+    site = Path("/by_office/failed/validations/inputs/people")  # folders above the site do not count
+    pages = [site / "r/1/a.html", site / "r/2/a.html", site / "by_id_number_hash/r/3/a.html",
+             site / "failed/r/4/a.html", site / "by_id_number_hash/failed/r/5/a.html"]
+    assert [label for _, label in page_labels(pages)] == [
+        "SUMMARY 1", "SUMMARY 2", "SUMMARY id_number_hash", "COMPLETE", "COMPLETE id_number_hash",
+    ]

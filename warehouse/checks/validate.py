@@ -500,6 +500,26 @@ def result_pages(site: Path, suite: str) -> list[Path]:
     ]
 
 
+def page_labels(pages: list[Path]) -> list[tuple[Path, str]]:
+    """Each result page with its link text: SUMMARY or COMPLETE (a `.failed` re-run), numbered by batch when a suite
+    has several, and naming the column of a `.by_<column>` part: `SUMMARY 3`, `SUMMARY id_number_hash 1`."""
+    labelled = []
+    for page in pages:
+        above = page.parts[-5:-3]  # the folders above `<run name>/<run time>/<page>`
+        kind = "COMPLETE" if above[-1:] == ("failed",) else "SUMMARY"
+        part = next((p.removeprefix("by_") for p in above if p.startswith("by_")), None)
+        labelled.append((page, " ".join(filter(None, (kind, part)))))
+    counts: dict[str, int] = {}
+    for _, label in labelled:
+        counts[label] = counts.get(label, 0) + 1
+    seen: dict[str, int] = {}
+    numbered = []
+    for page, label in labelled:
+        seen[label] = seen.get(label, 0) + 1
+        numbered.append((page, f"{label} {seen[label]}" if counts[label] > 1 else label))
+    return numbered
+
+
 def write_report(result: ValidationResult, out_dir: Path) -> Path:
     """A plain page that lists the suites, the failing rows and links to their Data Docs pages.
 
@@ -509,9 +529,8 @@ def write_report(result: ValidationResult, out_dir: Path) -> Path:
     rows = []
     for suite in result.suites:
         links = " ".join(
-            f'<a href="{escape(page.relative_to(out_dir).as_posix())}">'
-            f'{"COMPLETE" if "/failed/" in page.as_posix() else "SUMMARY"}</a>'
-            for page in result_pages(result.site, suite.name)
+            f'<a href="{escape(page.relative_to(out_dir).as_posix())}">{escape(label)}</a>'
+            for page, label in page_labels(result_pages(result.site, suite.name))
         )
         rows.append(
             f"<tr><td>{escape(suite.name)}</td><td>{suite.expectations}</td><td>{suite.passed}</td>"

@@ -12,7 +12,7 @@ from datetime import date
 
 from conftest import copy_warehouse, isolated_env
 
-from warehouse.engine.build import dbt_args
+from warehouse.engine.build import LOADER_GUARANTEED, dbt_args
 
 
 def test_every_dbt_unit_test_passes(demo_run, tmp_path):
@@ -36,7 +36,7 @@ def loader_guaranteed_tests(run, tmp_path) -> list[dict]:
     db = copy_warehouse(run.db, tmp_path)
     loaded = (db.with_name(db.stem + "_loaded") / "current").resolve()
     result = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", *dbt_args("test", None, "--select", "tag:loader_guaranteed")],
+        [sys.executable, "-m", "dbt.cli.main", *dbt_args("test", None, "--select", LOADER_GUARANTEED)],
         env=isolated_env(tmp_path) | {"WAREHOUSE_LOADED": str(loaded)}, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-4000:]

@@ -22,8 +22,8 @@ import warnings
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -231,24 +231,31 @@ def read_warehouse() -> Warehouse:
     return Warehouse(as_of, built_at.date(), rows, scorecard, tallies, parameters, violations)
 
 
-Batches = Callable[..., Iterator[pl.DataFrame]]
-"""A frame to validate, in one or more batches, read afresh each time it is called; `by=column` parts the rows by
-that column instead of the input's own (BATCHED_BY)."""
+Batches = Callable[..., Iterator[tuple[int, pl.DataFrame]]]
+"""A frame to validate, in numbered batches read afresh each time it is called: `by=column` parts the rows by that
+column instead of the input's own (BATCHED_BY), `parts=` reads only the batches of those numbers."""
 
 
 def input_batches(name: str, rows: int) -> Batches:
     """An input's rows in its order, in ceil(rows / BATCH_ROWS) batches parted by a hash of its BATCHED_BY column
     (one batch for the small inputs); each batch is read from the warehouse, read-only, when it is validated."""
     query, order = INPUT_QUERIES[name]
-    parts = -(-rows // BATCH_ROWS) if name in BATCHED_BY else 1
+    count = max(-(-rows // BATCH_ROWS), 1) if name in BATCHED_BY else 1
 
-    def batches(by: str | None = None) -> Iterator[pl.DataFrame]:
+    def batches(by: str | None = None, parts: set[int] | None = None) -> Iterator[tuple[int, pl.DataFrame]]:
         with connect(read_only=True) as con:
-            for part in range(max(parts, 1)):
-                where = f"where hash({by or BATCHED_BY[name]}) % {parts} = {part}" if parts > 1 else ""
-                yield con.sql(f"select * from ({query}) {where} order by {order}").pl()
+            for part in range(count):
+                if parts is not None and part not in parts:
+                    continue
+                where = f"where hash({by or BATCHED_BY[name]}) % {count} = {part}" if count > 1 else ""
+                yield part, con.sql(f"select * from ({query}) {where} order by {order}").pl()
 
     return batches
+
+
+def one_batch(frame: pl.DataFrame) -> Batches:
+    """A frame validated whole, as batch 0."""
+    return lambda by=None, parts=None: iter([(0, frame)])
 
 
 def parted_by(frame: str, expectation: Any) -> str | None:
@@ -374,25 +381,24 @@ def run_suite(context: Any, suite: Suite, frame: pl.DataFrame | Batches, out_dir
     keys as index columns over the failed expectations, on the batches where they failed. An expectation passes
     when it passes on every batch; its unexpected rows are those of all batches. A uniqueness expectation on a
     column that does not part the input runs, as suite `<name>.by_<column>`, on batches parted by that column."""
-    batches = frame if callable(frame) else (lambda by=None: iter([frame]))
+    batches = frame if callable(frame) else one_batch(frame)
     asset = context.data_sources.get("warehouse").add_dataframe_asset(suite.name)
     batch = asset.add_batch_definition_whole_dataframe("whole")
     groups: dict[str | None, list[int]] = {}
     for position, expectation in enumerate(suite.expectations):
         groups.setdefault(parted_by(suite.frame, expectation), []).append(position)
     found: dict[int, Failure] = {}
-    failed = 0
     written: list[tuple[int, dict]] = []
+    names = []
     for by, positions in groups.items():
-        name = suite.name if by is None else f"{suite.name}.by_{by}"
+        names.append(suite.name if by is None else f"{suite.name}.by_{by}")
         expectations = [suite.expectations[p] for p in positions]
-        parts = batches if by is None else (lambda by=by: batches(by=by))
-        outcome = _run_group(context, name, batch, expectations, parts, suite.index_columns)
-        failed += sum(1 for broken in outcome if broken is not None)
-        found |= {positions[i]: f for i, f in enumerate(outcome) if isinstance(f, Failure)}
-        written += [(p, e) for p, e in zip(positions, context.suites.get(name).to_json_dict()["expectations"], strict=True)]
+        outcome = _run_group(context, names[-1], batch, expectations, batches, by, suite.index_columns)
+        found |= {positions[i]: failure for i, failure in outcome.items()}
+        expectations_json = context.suites.get(names[-1]).to_json_dict()["expectations"]
+        written += list(zip(positions, expectations_json, strict=True))
     # The suite as written for review: one suite, its expectations in their order, whichever batches they ran on.
-    document = context.suites.get(suite.name if None in groups else name).to_json_dict()
+    document = context.suites.get(names[0]).to_json_dict()
     document |= {"name": suite.name, "expectations": [e for _, e in sorted(written, key=lambda pair: pair[0])]}
     (out_dir / "suites").mkdir(parents=True, exist_ok=True)
     (out_dir / "suites" / f"{suite.name}.json").write_text(
@@ -401,58 +407,56 @@ def run_suite(context: Any, suite: Suite, frame: pl.DataFrame | Batches, out_dir
     return SuiteResult(
         name=suite.name,
         expectations=len(suite.expectations),
-        passed=len(suite.expectations) - failed,
-        failed=failed,
+        passed=len(suite.expectations) - len(found),
+        failed=len(found),
         index_columns=suite.index_columns,
         failures=tuple(found[p] for p in sorted(found)),
     )
 
 
 def _run_group(
-    context: Any, name: str, batch: Any, expectations: list, batches: Callable[[], Iterator[pl.DataFrame]],
+    context: Any, name: str, batch: Any, expectations: list, batches: Batches, by: str | None,
     index_columns: tuple[str, ...],
-) -> list[Failure | bool | None]:
-    """Per expectation: None when it passed on every batch, else its Failure (False when its COMPLETE re-run named
-    nothing, which GX does not do)."""
+) -> dict[int, Failure]:
+    """The Failure of each expectation (by its position) that failed on some batch of `batches(by=by)`; its keys
+    come from a COMPLETE re-run on the batches where something failed, and those only are read again."""
     added, checkpoint = _checkpoint(context, name, batch, expectations, {"result_format": "SUMMARY"})
-    failing_in: list[int] = []
+    failing_in: set[int] = set()
     failed_ids: set[str] = set()
-    for number, part in enumerate(batches()):
+    for number, part in batches(by=by):
         broken = [expectation.id for expectation, r in _run_on(added, checkpoint, gx_frame(part)) if not r.success]
         if broken:
-            failing_in.append(number)
+            failing_in.add(number)
             failed_ids |= set(broken)
-    failed = [e.copy(deep=True, update={"id": None}) for e in added if e.id in failed_ids]
-    outcome: list[Failure | bool | None] = [False if e.id in failed_ids else None for e in added]
-    if not failed:
-        return outcome
+    where = [i for i, e in enumerate(added) if e.id in failed_ids]
+    if not where:
+        return {}
     complete = {
         "result_format": "COMPLETE",
         "unexpected_index_column_names": list(index_columns),
         "return_unexpected_index_query": False,
     }
+    failed = [added[i].copy(deep=True, update={"id": None}) for i in where]
     rerun, checkpoint = _checkpoint(context, f"{name}.failed", batch, failed, complete)
     seen: dict[int, dict] = {}
-    for number, part in enumerate(batches()):
-        if number not in failing_in:
-            continue
+    for _, part in batches(by=by, parts=failing_in):
         for position, (_, result) in enumerate(_run_on(rerun, checkpoint, gx_frame(part))):
             tally = seen.setdefault(position, {"result": result, "unexpected": 0, "keys": [], "error": None})
             indexed = result.result.get("unexpected_index_list") or []
             tally["unexpected"] += int(result.result.get("unexpected_count") or len(indexed))
             tally["keys"] += [tuple(_plain(row[c]) for c in index_columns) for row in indexed]
             tally["error"] = tally["error"] or _error(result)
-    where = [i for i, e in enumerate(added) if e.id in failed_ids]
+    failures = {}
     for position, tally in seen.items():
         meta = tally["result"].expectation_config.meta or {}
-        outcome[where[position]] = Failure(
+        failures[where[position]] = Failure(
             label=meta.get("label", tally["result"].expectation_config.type),
             rule_id=meta.get("rule_id"),
             unexpected=tally["unexpected"],
             keys=tuple(sorted(tally["keys"], key=_sort_key)),
             error=tally["error"],
         )
-    return outcome
+    return failures
 
 
 def gx_failing(suites: list[SuiteResult]) -> dict[str, frozenset]:

@@ -44,6 +44,7 @@ from warehouse.core.console import console
 from warehouse.core.lock import WarehouseBusy
 from warehouse.core.paths import PROJECT_DIR, beside_warehouse, spark_table, warehouse_path
 from warehouse.engine.build import (
+    LOADER_GUARANTEED,
     UNIT_TESTS_ELSEWHERE,
     BuildError,
     build_env,
@@ -201,7 +202,7 @@ def build_history(
     variables = {"as_of_dates": [day.isoformat() for day in dates], "as_of_date": max(dates).isoformat()}
     if engine == "duckdb":
         target, excluded = "history", (
-            "--exclude", "test_type:unit", "tag:loader_guaranteed", "--indirect-selection", "cautious"
+            "--exclude", "test_type:unit", LOADER_GUARANTEED, "--indirect-selection", "cautious"
         )
         env = build_env(loaded, scratch) | {"WAREHOUSE_PREVIOUS_DB": ""}
     else:

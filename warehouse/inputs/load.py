@@ -121,8 +121,6 @@ class Checked:
     """The rows that passed, as the raw table stores them."""
     rejects: pl.DataFrame
     rows_read: int
-    rows_loaded: int | None = None
-    """The table's rows, kept when the table itself is released (without_table)."""
 
     @property
     def report(self) -> FileReport:
@@ -131,16 +129,12 @@ class Checked:
             file=self.source.path.name,
             sha256=self.source.sha256,
             rows_read=self.rows_read,
-            rows_loaded=self.table.height if self.rows_loaded is None else self.rows_loaded,
+            rows_loaded=self.table.height,
             rows_rejected=self.rejects.height,
         )
 
     def without_cells(self) -> Checked:
         return replace(self, source=replace(self.source, data=self.source.data.clear()))
-
-    def without_table(self) -> Checked:
-        """Once its table is written: the report keeps the number of rows loaded."""
-        return replace(self, table=self.table.clear(), rows_loaded=self.table.height)
 
 
 @dataclass(frozen=True)
@@ -162,25 +156,27 @@ def load_inputs(
     Files are read one at a time, in load order; each file's table is written into the new load folder as soon as
     it is checked, and only the columns later files are checked against (CONTEXT_COLUMNS) are kept: a national load
     holds one file's cells at a time, not every table (4.1 GiB at 40,000 townships when every table was kept to the
-    end). The folder becomes the current load only when every file is written (write_load). An optional input
+    end). The folder becomes the current load only when every file is written (NewLoad.finish). An optional input
     without a file is loaded as an empty table, so every build finds it."""
     log = log or console().line
     db_path = db_path or warehouse_path()
     paths = find_inputs(Path(input_dir))
     loaded: dict[str, pl.DataFrame] = {}
-    checked: list[Checked] = []
+    reports: list[FileReport] = []
+    rejects: list[pl.DataFrame] = []
     present = [entity for entity in INPUT_ENTITIES if entity.name in paths]
     with new_load(db_path) as folder, console().progress("载入 / loading", total=len(present), unit="个文件 files") as bar:
         for entity in present:
             bar.update(bar.done, item=paths[entity.name].name)
             result = check_source(read_source(entity, paths[entity.name]), loaded).without_cells()
-            write_checked(folder, result)
+            folder.write(result)
             loaded[entity.name] = result.table.select(CONTEXT_COLUMNS.get(entity.name, ()))
-            checked.append(result.without_table())
+            reports.append(result.report)
+            rejects.append(result.rejects)
+            del result  # its table is written: only the columns above stay
             bar.advance()
         del loaded
-        folder.finish(checked, absent=[e for e in INPUT_ENTITIES if e.name not in paths])
-    reports = [result.report for result in checked]
+        folder.finish(reports, rejects, absent=[e for e in INPUT_ENTITIES if e.name not in paths])
     for report in reports:
         log(report.summary())
     return reports
@@ -949,27 +945,32 @@ def _joined(parts: list[pl.Expr], separator: str, name: str) -> pl.Expr:
 @dataclass
 class NewLoad:
     """A load folder being written beside the warehouse (db.loaded_root): tables go in as they are checked
-    (write_checked), and `finish` adds the empty tables of absent optional inputs, the rejects and the file list,
-    then switches the `current` link to it in one atomic rename."""
+    (`write`), and `finish` adds the empty tables of absent optional inputs, the rejects and the file list, then
+    switches the `current` link to it in one atomic rename."""
 
     root: Path
     path: Path
     loaded_at: datetime
 
-    def finish(self, results: list[Checked], absent: Sequence[Entity] = ()) -> None:
+    def write(self, result: Checked) -> None:
+        """A checked file's table, with the raw table's columns and types."""
+        entity = result.source.entity
+        extras = [n for n in result.table.columns if n.startswith(EXTRA_PREFIX)]
         with writing(self.root):
-            self._finish(results, absent)
+            write_table(self.path, entity.name, result.table, table_columns(entity, extras))
 
-    def _finish(self, results: list[Checked], absent: Sequence[Entity]) -> None:
-        for entity in absent:  # an optional input left out: an empty table, no line in load_files
-            types = table_columns(entity)
-            write_table(self.path, entity.name, pl.DataFrame(schema={c: _PARQUET_TYPES[k] for c, k in types.items()}), types)
-        files = pl.DataFrame([asdict(result.report) for result in results]).with_columns(
-            loaded_at=pl.lit(self.loaded_at, dtype=pl.Datetime("us", "UTC"))
-        )
-        write_table(self.path, "rejects", pl.concat([result.rejects for result in results]), REJECT_TYPES)
-        write_table(self.path, "load_files", files, LOAD_FILE_TYPES)
-        switch_current(self.root, self.path)
+    def finish(self, reports: list[FileReport], rejects: list[pl.DataFrame], absent: Sequence[Entity] = ()) -> None:
+        with writing(self.root):
+            for entity in absent:  # an optional input left out: an empty table, no line in load_files
+                types = table_columns(entity)
+                empty = pl.DataFrame(schema={c: _PARQUET_TYPES[k] for c, k in types.items()})
+                write_table(self.path, entity.name, empty, types)
+            files = pl.DataFrame([asdict(report) for report in reports]).with_columns(
+                loaded_at=pl.lit(self.loaded_at, dtype=pl.Datetime("us", "UTC"))
+            )
+            write_table(self.path, "rejects", pl.concat(rejects), REJECT_TYPES)
+            write_table(self.path, "load_files", files, LOAD_FILE_TYPES)
+            switch_current(self.root, self.path)
 
 
 @contextmanager
@@ -1002,13 +1003,6 @@ def writing(root: Path) -> Iterator[None]:
         if isinstance(error, OSError) or "os error" in str(error):
             raise LoadWriteError.of(root, error) from None
         raise
-
-
-def write_checked(load: NewLoad, result: Checked) -> None:
-    """A checked file's table into the load folder, with the raw table's columns and types."""
-    extras = [n for n in result.table.columns if n.startswith(EXTRA_PREFIX)]
-    with writing(load.root):
-        write_table(load.path, result.source.entity.name, result.table, table_columns(result.source.entity, extras))
 
 
 class LoadWriteError(UserError):

@@ -1,17 +1,24 @@
 {#- Time arithmetic of contract section 2, in one place so every engine gives the same dates. -#}
 
-{#- The run's as-of date: the `as_of_date` var ("today" = the date of the run). -#}
+{#- The run's as-of date: the `as_of_date` var (dbt's unit tests and a dbt run by hand give it), else
+    $WAREHOUSE_AS_OF_DATE (`warehouse build --as-of` sets it); "today", or neither, means the date of the run.
+    The environment variable is read only when dbt runs a node, never while it parses: dbt parses the whole project
+    again when a var changes, and again each file that read an environment variable when its value changes, so a
+    date given either way would cost every build on a new date a full parse (about 5 s; bench/REPORT.md). -#}
 {% macro as_of_date() -%}
-    {%- set value = var('as_of_date') -%}
+    {%- set value = var('as_of_date', none) -%}
+    {%- if value in (none, '', 'today') and execute -%}{%- set value = env_var('WAREHOUSE_AS_OF_DATE', '') -%}{%- endif -%}
     {%- if value in (none, '', 'today') -%}current_date{%- else -%}cast('{{ value }}' as date){%- endif -%}
 {%- endmacro %}
 
 {#- The as-of dates judged in one build, as a relation of one column `as_of_date`: the `as_of_dates` var (a list,
-    or comma-separated text; a snapshot backfill passes a series), else the one `as_of_date`. Every as-of-dependent
-    model joins it, so one build judges a whole series exactly as one build per date would. Literals, not a ref:
-    unit tests need no extra input. -#}
+    or comma-separated text), else $WAREHOUSE_AS_OF_DATES (comma-separated; a snapshot backfill and a pre-clearance
+    check set it, read as $WAREHOUSE_AS_OF_DATE is, above), else the one `as_of_date`. Every as-of-dependent model
+    joins it, so one build judges a whole series exactly as one build per date would. Literals, not a ref: unit
+    tests need no extra input. -#}
 {% macro as_of_dates() -%}
     {%- set values = var('as_of_dates', none) -%}
+    {%- if not values and execute -%}{%- set values = env_var('WAREHOUSE_AS_OF_DATES', '') -%}{%- endif -%}
     {%- if values is string -%}{%- set values = values.split(',') | map('trim') | reject('equalto', '') | list -%}{%- endif -%}
     {%- if not values -%}
     (select {{ as_of_date() }} as as_of_date)

@@ -111,6 +111,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
+    from warehouse.engine.build import dbt_ready
     from warehouse.inputs.load import load_inputs
     from warehouse.outputs.export import export
 
@@ -128,8 +129,9 @@ def cmd_run(args: argparse.Namespace) -> None:
         )
     started_at = datetime.now(timezone.utc)
     rulebook = command_rulebook(args)
-    load_inputs(args.input)
-    do_build(args, rulebook)
+    with dbt_ready():  # dbt's child imports dbt while this process loads
+        load_inputs(args.input)
+        do_build(args, rulebook)
     extra = {"validation": do_validate(args.out / "validation").manifest()} if args.validate else None
     print_summary(export(args.out, started_at=started_at, extra_manifest=extra, engine=args.engine))
 

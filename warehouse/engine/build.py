@@ -23,7 +23,7 @@ import signal
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -61,18 +61,17 @@ RULEBOOK_TOLD = (
 )
 """What rulebook_env tells dbt; never inherited from the caller's environment."""
 
+AS_OF_TOLD = ("WAREHOUSE_AS_OF_DATE", "WAREHOUSE_AS_OF_DATES")
+"""What as_of_env tells dbt; never inherited either."""
 
-DBT_MAIN = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
-"""How the child runs dbt: its own entry point, as its `dbt` script calls it. `python -m dbt.cli.main` printed a
-RuntimeWarning ('dbt.cli.main' found in sys.modules …) on every call, and a `dbt` script need not sit beside this
-Python (a wheel installed with --no-deps into an environment that borrows another's packages)."""
 
 NODE_DONE = re.compile(r"^\S*\s+(\d+) of (\d+) (?!START )(.*)$")
 """A line of dbt's log saying a node finished: `02:32:06  12 of 340 OK created sql table model rules.rule_x ...`
 (hooks count apart, `1 of 5 OK hook: …`, and are left out)."""
 
 DBT_LOG_NAME = "dbt-console.log"
-"""dbt's output of the command's dbt runs, in the log folder (dbt's own, more detailed dbt.log sits beside it)."""
+"""dbt's output of the command's dbt runs, in the log folder (dbt's own dbt.log, with its warnings and errors only,
+sits beside it: warehouse.engine.dbt_child)."""
 
 _LOGS_STARTED: set[Path] = set()
 """Log files this process has already begun: the first dbt run of a command replaces the file, later ones (a
@@ -117,7 +116,7 @@ def dbt_env(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env["WAREHOUSE_DB"] = str(warehouse_path())
     env["WAREHOUSE_SPARK_DIR"] = str(spark_dir())
-    for told in ("WAREHOUSE_PREVIOUS_DB", *RULEBOOK_TOLD):
+    for told in ("WAREHOUSE_PREVIOUS_DB", *RULEBOOK_TOLD, *AS_OF_TOLD):
         env.pop(told, None)
     env.setdefault("SPARK_CONF_DIR", str(PROJECT_DIR / "spark"))  # log4j2.properties: the local Spark's logging
     env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # a local Spark serves this machine only
@@ -129,10 +128,21 @@ def dbt_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def as_of_env(as_of: date, series: Sequence[date] = ()) -> dict[str, str]:
+    """What a build judging `as_of` (and, a snapshot's or a check's, every date of `series`) tells dbt: environment
+    variables, which dbt reads only when it runs a node (macros as_of_date and as_of_dates). A date passed as a var
+    made dbt parse the whole project again for every new date (about 5 s of every such build)."""
+    return {
+        "WAREHOUSE_AS_OF_DATE": as_of.isoformat(),
+        "WAREHOUSE_AS_OF_DATES": ",".join(sorted({day.isoformat() for day in series})),
+    }
+
+
 def dbt_args(
     command: str, as_of: date | None = None, *extra: str, project_dir: Path = PROJECT_DIR, target: str | None = None
 ) -> list[str]:
-    """Arguments for a dbt invocation against a project, its committed profile and the warehouse file."""
+    """Arguments for a dbt invocation against a project, its committed profile and the warehouse file; `as_of` as a
+    var, for dbt run by hand or by a test (the commands here tell it with as_of_env)."""
     args = [command, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     if target is not None:
         args += ["--target", target]
@@ -184,9 +194,61 @@ def forget_stale_parse(target_dir: Path, project_dir: Path = PROJECT_DIR) -> Non
         stamp.write_text(fingerprint, encoding="utf-8")
 
 
-def dbt_command(args: list[str]) -> list[str]:
-    """The child process that runs dbt with `args`."""
-    return [sys.executable, "-c", DBT_MAIN, *args]
+DBT_CHILD = [sys.executable, "-P", "-m", "warehouse.engine.dbt_child"]
+"""The child process that runs dbt (warehouse.engine.dbt_child: dbt's entry point with less to import and write).
+Run as a module of this Python, which has this package: a `dbt` script need not sit beside it (a wheel installed
+with --no-deps into an environment that borrows another's packages), and `python -m dbt.cli.main` printed a
+RuntimeWarning on every call. `-P`: a folder of the working directory named like a package (`warehouse`, `dbt`)
+is not imported in its place."""
+
+_READY: list[subprocess.Popen] = []
+"""The dbt child dbt_ready started, until a run_dbt takes it."""
+
+
+def _start_child(arguments: list[str], env: dict[str, str], stdin: int | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        DBT_CHILD + arguments,
+        env=env,
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
+
+
+@contextmanager
+def dbt_ready() -> Iterator[None]:
+    """Start the dbt child now, to import dbt (about 2 s) while this process does other work (`warehouse run`: the
+    load, on the other core); the block's first run_dbt hands it its run. A child the block did not use is stopped
+    when it ends (a load that stopped on a bad file)."""
+    child = _start_child(["--wait"], dbt_env(), stdin=subprocess.PIPE)
+    _READY.append(child)
+    try:
+        yield
+    finally:
+        if child in _READY:
+            _READY.remove(child)
+            child.kill()
+            child.wait()
+            for pipe in (child.stdin, child.stdout):
+                pipe.close()
+
+
+def _child_for(args: list[str], results: Path, env: dict[str, str]) -> subprocess.Popen:
+    """The child that runs dbt with `args` and writes its run results to `results`: the one dbt_ready started,
+    told its run on its stdin, else a new one."""
+    if not _READY:
+        return _start_child([str(results), *args], env)
+    child = _READY.pop()
+    try:
+        child.stdin.write(json.dumps({"results": str(results), "args": args, "env": env}) + "\n")
+        child.stdin.close()
+    except BrokenPipeError:  # it died while starting; its output says why
+        pass
+    return child
 
 
 def run_dbt(args: list[str], target_dir: Path | None = None, **env: str) -> dict:
@@ -198,6 +260,7 @@ def run_dbt(args: list[str], target_dir: Path | None = None, **env: str) -> dict
     forget_stale_parse(target_dir, project_dir)
     results_path = target_dir / "run_results.json"
     results_path.unlink(missing_ok=True)
+    (target_dir / "manifest.json").unlink(missing_ok=True)  # an earlier dbt's, of another build (dbt_child)
     log = dbt_log_path()
     log.parent.mkdir(parents=True, exist_ok=True)
     mode = "a" if log in _LOGS_STARTED else "w"
@@ -206,16 +269,7 @@ def run_dbt(args: list[str], target_dir: Path | None = None, **env: str) -> dict
     tail: deque[str] = deque(maxlen=20)
     with open(log, mode, encoding="utf-8") as handle, shown.progress(f"dbt {args[0]}", unit="节点 nodes") as bar:
         handle.write(f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} dbt {' '.join(args)}\n")
-        with subprocess.Popen(
-            dbt_command(args),
-            env=dbt_env(DBT_TARGET_PATH=str(target_dir), **env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        ) as child:
+        with _child_for(args, results_path, dbt_env(DBT_TARGET_PATH=str(target_dir), **env)) as child:
             for line in child.stdout:
                 handle.write(line)
                 line = line.rstrip("\n")
@@ -308,17 +362,17 @@ def build(
     target_dir = engine_target_path(engine)
     excluded = UNIT_TESTS_ELSEWHERE + (() if data_tests else ("test",))
     args = dbt_args(
-        "build", as_of, "--exclude-resource-type", *excluded, "--exclude", LOADER_GUARANTEED, *extra, target=target
+        "build", None, "--exclude-resource-type", *excluded, "--exclude", LOADER_GUARANTEED, *extra, target=target
     )
     if engine == "duckdb":
         if warehouse_path().exists():
             with connect(read_only=True):  # held for writing by another program, dbt could not copy its history
                 pass
         with staged(copy=False) as stage, rulebook_env(rulebook) as told:
-            run_results = run_dbt(args, target_dir, **build_env(loaded, stage), **told)
+            run_results = run_dbt(args, target_dir, **build_env(loaded, stage), **told, **as_of_env(as_of))
     else:
         with rulebook_env(rulebook) as told:
-            run_results = run_dbt(args, target_dir, **build_env(loaded, None), **told)
+            run_results = run_dbt(args, target_dir, **build_env(loaded, None), **told, **as_of_env(as_of))
     remove_unused_loads()
     return BuildResult(
         as_of=as_of,

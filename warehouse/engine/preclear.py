@@ -24,7 +24,6 @@ Each build holds the scratch files `<warehouse>.check/` (removed afterwards); ca
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -39,7 +38,7 @@ import polars as pl
 
 from warehouse.core.errors import UserError
 from warehouse.core.paths import PROJECT_DIR, beside_warehouse
-from warehouse.engine.build import check_loaded, dbt_args, rulebook_env, run_dbt, target_path
+from warehouse.engine.build import as_of_env, check_loaded, dbt_args, rulebook_env, run_dbt, target_path
 
 if TYPE_CHECKING:
     from warehouse.inputs.user_rulebook import Rulebook
@@ -228,16 +227,16 @@ def judge(
         for chunk in chunks(scenarios):
             shutil.rmtree(scratch, ignore_errors=True)
             write_scratch_load(scratch / "loaded", loaded, chunk)
-            days = sorted({scenario.judged_on.isoformat() for scenario in chunk})
+            days = [scenario.judged_on for scenario in chunk]
             args = dbt_args(
-                "build", None, "--vars", json.dumps({"as_of_dates": days, "as_of_date": days[-1]}),
-                "--select", *SELECTION, "--exclude-resource-type", "test", "unit_test", "--quiet",
+                "build", None, "--select", *SELECTION, "--exclude-resource-type", "test", "unit_test", "--quiet",
                 project_dir=project_dir,
             )
             with rulebook_env(rulebook) as told:
                 run_dbt(
                     args, target_path() / "check", WAREHOUSE_DB=str(scratch / "build.duckdb"),
                     WAREHOUSE_LOADED=str(scratch / "loaded"), WAREHOUSE_PREVIOUS_DB="", **told,
+                    **as_of_env(max(days), days),
                 )
             with duckdb.connect(str(scratch / "build.duckdb"), read_only=True) as con:
                 findings.append(con.sql("select * from marts.preclearance_findings").pl())

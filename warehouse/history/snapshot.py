@@ -47,6 +47,7 @@ from warehouse.engine.build import (
     LOADER_GUARANTEED,
     UNIT_TESTS_ELSEWHERE,
     BuildError,
+    as_of_env,
     build_env,
     check_loaded,
     dbt_args,
@@ -199,7 +200,6 @@ def build_history(
     own tables): the models snapshots read and, on DuckDB, the data tests wholly on them (unit tests are the test
     suite's business; on a local Spark the data tests would cost minutes, and they check what the loader
     guarantees). `rulebook`: what rulebook_env tells dbt. Returns dbt's elapsed seconds."""
-    variables = {"as_of_dates": [day.isoformat() for day in dates], "as_of_date": max(dates).isoformat()}
     if engine == "duckdb":
         target, excluded = "history", (
             "--exclude", "test_type:unit", LOADER_GUARANTEED, "--indirect-selection", "cautious"
@@ -209,10 +209,10 @@ def build_history(
         target, excluded = f"{engine}_history", ("--exclude-resource-type", *UNIT_TESTS_ELSEWHERE, "test")
         env = build_env(loaded, None)
     args = dbt_args(
-        "build", None, "--vars", json.dumps(variables), "--select", *HISTORY_SELECTION, *excluded, "--quiet",
+        "build", None, "--select", *HISTORY_SELECTION, *excluded, "--quiet",
         project_dir=project_dir, target=target,
     )
-    env |= rulebook or {}
+    env |= (rulebook or {}) | as_of_env(max(dates), dates)
     return float(run_dbt(args, engine_target_path(engine) / "history", **env).get("elapsed_time", 0.0))
 
 

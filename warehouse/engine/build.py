@@ -194,12 +194,12 @@ def forget_stale_parse(target_dir: Path, project_dir: Path = PROJECT_DIR) -> Non
         stamp.write_text(fingerprint, encoding="utf-8")
 
 
-DBT_CHILD = [sys.executable, "-P", "-m", "warehouse.engine.dbt_child"]
-"""The child process that runs dbt (warehouse.engine.dbt_child: dbt's entry point with less to import and write).
-Run as a module of this Python, which has this package: a `dbt` script need not sit beside it (a wheel installed
-with --no-deps into an environment that borrows another's packages), and `python -m dbt.cli.main` printed a
-RuntimeWarning on every call. `-P`: a folder of the working directory named like a package (`warehouse`, `dbt`)
-is not imported in its place."""
+DBT_CHILD = [sys.executable, "-P", str(Path(__file__).with_name("dbt_child.py"))]
+"""The child process that runs dbt (warehouse.engine.dbt_child: dbt's entry point with less to import and write),
+by the path of this package's own file, so the child is always this version's, however the package is installed
+or found (a `dbt` script need not sit beside this Python: a wheel installed with --no-deps into an environment that
+borrows another's packages). `-P`: neither the script's folder nor the working directory goes first on the child's
+path, so a folder there named like a package dbt imports is not imported in its place."""
 
 _READY: list[subprocess.Popen] = []
 """The dbt child dbt_ready started, until a run_dbt takes it."""

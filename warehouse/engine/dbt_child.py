@@ -1,7 +1,8 @@
-"""The dbt child process of warehouse.engine.build.run_dbt: `python -m warehouse.engine.dbt_child RESULTS ARGS…`
-runs dbt with ARGS in this process and writes its run results to RESULTS. With `--wait` it imports dbt first, then
-reads its run from one line of stdin, {"results": RESULTS, "args": ARGS, "env": the environment to run in}
-(build.dbt_ready: dbt's import overlaps the load), and ends at once if stdin closes with no line.
+"""The dbt child process of warehouse.engine.build.run_dbt: `python -P …/dbt_child.py RESULTS ARGS…` runs dbt with
+ARGS in this process and writes its run results to RESULTS. It imports nothing of this package (it is run by its
+file's path, build.DBT_CHILD). With `--wait` it imports dbt first, then reads its run from one line of stdin,
+{"results": RESULTS, "args": ARGS, "env": the environment to run in} (build.dbt_ready: dbt's import overlaps the
+load), and ends at once if stdin closes with no line.
 
 It costs less than dbt's own command line, on every build, and does nothing else differently (bench/REPORT.md,
 "Issue 18"; the demo build 14.5-14.9 s → 11.2-11.6 s on one host, interleaved):

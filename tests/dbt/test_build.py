@@ -16,6 +16,13 @@ from conftest import PROJECT_DIR
 
 from warehouse.engine import build
 
+@pytest.fixture
+def dbt_in_tmp(tmp_path, monkeypatch):
+    """dbt runs of this process (run_dbt) write their warehouse file and logs under tmp_path."""
+    monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+
+
 YEAR_BIT_USE = "          - unique_per_year: {arguments: {year: appraisal_year}}\n"
 
 
@@ -41,7 +48,7 @@ def test_a_changed_macro_drops_the_parse_state(tmp_path):
     assert not state.exists()
 
 
-def test_an_updated_project_compiles_on_the_previous_versions_target_folder(tmp_path, monkeypatch):
+def test_an_updated_project_compiles_on_the_previous_versions_target_folder(tmp_path, dbt_in_tmp):
     # The update that once failed: a generic test already in tests/dbt/generic/ calls a macro that the update adds,
     # and the update starts using the test. With dbt's partial-parse state of the version before, dbt said
     # "'year_bit' is undefined".
@@ -56,8 +63,6 @@ def test_an_updated_project_compiles_on_the_previous_versions_target_folder(tmp_
     end = updated_engine.index("{%- endmacro %}", updated_engine.index("macro spark__year_bit")) + len("{%- endmacro %}")
     engine.write_text(updated_engine[:start] + updated_engine[end:], encoding="utf-8")
     staging.write_text(updated_staging.replace(YEAR_BIT_USE, ""), encoding="utf-8")
-    monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     target = tmp_path / "target"
     as_of = date(2026, 6, 30)
 
@@ -70,9 +75,7 @@ def test_an_updated_project_compiles_on_the_previous_versions_target_folder(tmp_
     assert any("unique_per_year" in result["unique_id"] for result in results["results"])
 
 
-def test_the_dbt_child_writes_the_run_results_and_no_manifest(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+def test_the_dbt_child_writes_the_run_results_and_no_manifest(tmp_path, dbt_in_tmp):
     target = tmp_path / "target"
     target.mkdir()
     (target / "manifest.json").write_text("{}", encoding="utf-8")  # an earlier dbt's, not this run's
@@ -82,9 +85,7 @@ def test_the_dbt_child_writes_the_run_results_and_no_manifest(tmp_path, monkeypa
     assert not (target / "manifest.json").exists()
 
 
-def test_a_dbt_usage_error_reaches_the_message(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+def test_a_dbt_usage_error_reaches_the_message(tmp_path, dbt_in_tmp):
     with pytest.raises(build.BuildError, match="No such option '--no-such-flag'"):
         build.run_dbt(build.dbt_args("compile", None, "--no-such-flag"), tmp_path / "target")
 
@@ -101,11 +102,9 @@ def test_the_dbt_child_does_without_the_iri_grammars(tmp_path):
     assert child.stdout.splitlines()[-1] == "True None"
 
 
-def test_a_build_on_a_new_as_of_date_keeps_dbts_parse_state(tmp_path, monkeypatch):
+def test_a_build_on_a_new_as_of_date_keeps_dbts_parse_state(tmp_path, dbt_in_tmp):
     # The as-of date reaches dbt as an environment variable read when a node runs: as a var, every new date made
     # dbt parse the whole project again ("config vars … have changed", about 5 s a build).
-    monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     target = tmp_path / "target"
     compiled = target / "compiled" / "township_warehouse" / "models" / "intermediate" / "townships" / "int_units_active.sql"
     for series in ([date(2025, 12, 31)], [date(2026, 6, 30)], [date(2024, 12, 31), date(2025, 12, 31)]):
@@ -121,9 +120,7 @@ def test_a_build_on_a_new_as_of_date_keeps_dbts_parse_state(tmp_path, monkeypatc
     assert all("partial parsing" not in run for run in runs[1:]), runs[1][:2000]
 
 
-def test_a_dbt_child_started_early_runs_the_next_dbt_run_with_its_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+def test_a_dbt_child_started_early_runs_the_next_dbt_run_with_its_environment(tmp_path, dbt_in_tmp):
     target = tmp_path / "target"
     with build.dbt_ready():
         started = build._READY[0]
